@@ -1,0 +1,45 @@
+# The developer interface. `make demo` and `make test` set everything up on a fresh machine.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
+
+.PHONY: install data demo test test-fast compile bench lint clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+install: $(STAMP)
+
+## build the embedded datasets through DVC (params.yaml -> dvc.yaml stages) and push to the local remote
+data: install
+	$(BIN)/dvc repro
+	$(BIN)/dvc push -q
+
+## the main job: the mv-softmax pipeline on the embedded default through kfp.local
+demo: data
+	PATH=$(BIN):$$PATH $(BIN)/paperline run mv-softmax
+
+## the whole suite (unit, component, kfp.local end-to-end, bad input)
+test: install
+	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q
+
+test-fast: install
+	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -m "not e2e"
+
+compile: install
+	$(BIN)/paperline compile --all -o compiled
+
+bench: install
+	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/renderer_speed.py
+	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/face_baselines.py
+
+lint: install
+	$(BIN)/ruff check src components pipelines tests benchmarks
+
+clean:
+	rm -rf .paperline compiled .pytest_cache

@@ -1,0 +1,1 @@
+"""One DAG per paper, composed from components. Installed as `paperline.pipelines`."""

@@ -1,0 +1,148 @@
+"""The `paperline` command: list, data build, run, compile, promote, report."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import PaperlineError
+
+app = typer.Typer(help="Papers as reproducible Kubeflow pipelines.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+data_app = typer.Typer(help="Build the generated datasets.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
+
+SET_HELP = "Override a parameter: key=value (repeatable)."
+
+
+def _fail(e: Exception) -> None:
+    typer.echo(f"error: {e}", err=True)
+    raise typer.Exit(2)
+
+
+@app.command("list")
+def list_papers():
+    """Papers on the shelf, their arXiv ids and which ones have a pipeline that runs."""
+    from .papers import all_papers
+
+    typer.echo(f"{'paper':<16} {'arXiv':<11} {'family':<11} {'runs':<5} title")
+    for p in all_papers().values():
+        typer.echo(f"{p.name:<16} {p.arxiv:<11} {p.family:<11} {'yes' if p.runs else 'no':<5} {p.title}")
+
+
+DATASETS = {"face": "face_data"}
+
+
+@data_app.command("build")
+def data_build(name: str = typer.Argument(..., help="Dataset name: face"),
+               out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
+               params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
+               set_: List[str] = typer.Option([], "--set", help=SET_HELP)):
+    """Render a dataset in its real formats (what the DVC stage runs)."""
+    try:
+        from .config import build, load_config_file, parse_sets
+
+        if name not in DATASETS:
+            raise PaperlineError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
+        from .data.face_build import FaceDataConfig, build_face_dataset
+
+        base = load_config_file(str(params)).get(DATASETS[name], {}) if params.exists() else {}
+        cfg = build(FaceDataConfig, parse_sets(set_), base)
+        info = build_face_dataset(out or Path("data") / name, cfg)
+        typer.echo(f"built {name}: {info['images']} images in {info['seconds']} s -> {out or Path('data') / name}")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)"),
+        set_: List[str] = typer.Option([], "--set", help=SET_HELP),
+        config: Optional[Path] = typer.Option(None, "--config", help="YAML file of key: value overrides")):
+    """Run a paper's pipeline locally through kfp.local on the embedded default."""
+    try:
+        from . import settings
+        from .config import load_config_file, parse_sets
+        from .runner import run_local
+
+        overrides = {**load_config_file(str(config) if config else None), **parse_sets(set_)}
+        res = run_local(paper, overrides)
+        typer.echo("")
+        typer.echo(f"== {res['paper']} finished ==")
+        if "accuracy" in res:
+            typer.echo(f"verification accuracy (10-fold): {res['accuracy']:.4f}")
+        if "version" in res:
+            name = res["arguments"].get("model_name")
+            typer.echo(f"registered model: {name} version {res['version']} (alias challenger); "
+                       f"promotion: {res.get('decision')}")
+        typer.echo(f"MLflow tracking URI: {settings.tracking_uri()}")
+        typer.echo(f"open the UI with:  mlflow ui --backend-store-uri {settings.tracking_uri()}")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command("compile")
+def compile_cmd(paper: Optional[str] = typer.Argument(None, help="Paper name"),
+                all_: bool = typer.Option(False, "--all", help="Compile every paper that has a pipeline"),
+                out: Path = typer.Option(Path("compiled"), "--out", "-o", help="Output directory")):
+    """Compile pipeline YAML to upload in the Kubeflow UI or pass to `kfp run submit`."""
+    try:
+        from .papers import all_papers, get_paper
+        from .runner import compile_pipeline
+
+        if not paper and not all_:
+            raise PaperlineError("give a paper name or --all")
+        names = [p.name for p in all_papers().values() if p.runs] if all_ else [get_paper(paper).name]
+        for n in names:
+            typer.echo(f"compiled {n} -> {compile_pipeline(n, out)}")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def promote(model: str = typer.Argument(..., help="Registered model name, e.g. paperline-mv-softmax"),
+            version: Optional[str] = typer.Option(None, help="Candidate version (default: the challenger)"),
+            dataset: Optional[Path] = typer.Option(None, help="Dataset dir to re-evaluate the champion on, "
+                                                               "when it was evaluated on other data")):
+    """The promotion gate, by hand: move `champion` if the candidate beats it."""
+    try:
+        from . import tracking
+        from .stages import face
+
+        if version is None:
+            from mlflow.exceptions import MlflowException
+
+            try:
+                version = tracking.client().get_model_version_by_alias(model, tracking.CHALLENGER).version
+            except MlflowException:
+                raise PaperlineError(f"model {model!r} has no 'challenger' version; register one first") from None
+        d = face.promote(model, str(version), str(dataset) if dataset else "")
+        typer.echo(json.dumps(d, indent=2))
+    except PaperlineError as e:
+        _fail(e)
+    except Exception as e:  # noqa: BLE001 - MLflow errors (unknown model) are user errors here
+        if type(e).__name__ == "MlflowException":
+            _fail(PaperlineError(str(e).splitlines()[0]))
+        raise
+
+
+@app.command()
+def report(paper: str = typer.Argument(..., help="Paper name")):
+    """The paper's reference numbers beside the latest run's."""
+    try:
+        from .report import paper_report
+
+        typer.echo(paper_report(paper))
+    except PaperlineError as e:
+        _fail(e)
+
+
+def main():  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

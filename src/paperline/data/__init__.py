@@ -1,0 +1,1 @@
+"""Dataset formats, generators and validation suites."""

@@ -1,0 +1,122 @@
+"""Builds the embedded face dataset from the renderer, in every real format at once.
+
+Layout (one directory, written to a temporary sibling and renamed, so it is never half-written):
+    dataset.json                     sizes, seed, counts
+    train/images/<id>/<n>.jpg        image folder per identity (112x112 aligned crops)
+    train/train.rec, train.idx       the same images as InsightFace RecordIO; train/property
+    train/landmarks/<id>/<n>.txt     106 points, JD order;  train/masks/<id>/<n>.png  LaPa ids 0-10
+    train/meta.csv                   path, label, identity, yaw, pitch, roll
+    verify/images/<name>/<name>_0001.jpg, verify/pairs.txt (LFW, 10 folds), landmarks/, masks/, meta.csv
+Verification identities are disjoint from training identities.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+from ..errors import ConfigError
+from .face_formats import encode_jpeg, write_landmarks, write_pairs
+from .face_renderer import FaceRenderer, make_identity
+from .recordio import write_face_rec
+
+
+@dataclass
+class FaceDataConfig:
+    train_identities: int = 200
+    images_per_identity: int = 16
+    verify_identities: int = 100
+    verify_images_per_identity: int = 8
+    folds: int = 10
+    pairs_per_fold: int = 60  # half same, half different
+    image_size: int = 112
+    seed: int = 0
+
+    def check(self):
+        if self.pairs_per_fold % 2 or self.pairs_per_fold < 2:
+            raise ConfigError("pairs_per_fold must be an even number >= 2")
+        if self.verify_identities < 2 or self.verify_images_per_identity < 2:
+            raise ConfigError("verification needs >= 2 identities with >= 2 images each")
+        if self.train_identities < 2 or self.images_per_identity < 1:
+            raise ConfigError("training needs >= 2 identities")
+
+
+def _render_split(root: Path, names: list[str], id_offset: int, per_id: int, cfg: FaceDataConfig,
+                  renderer: FaceRenderer, lfw_naming: bool, desc: str):
+    rows, rec_items = [], []
+    for label, name in enumerate(tqdm(names, desc=desc, unit="id", mininterval=2)):
+        ident = make_identity(np.random.default_rng([cfg.seed, id_offset + label]))
+        rng = np.random.default_rng([cfg.seed, id_offset + label, 1])
+        for dname in ("images", "landmarks", "masks"):
+            (root / dname / name).mkdir(parents=True, exist_ok=True)
+        for k in range(per_id):
+            s = renderer.render(ident, rng)
+            stem = f"{name}_{k + 1:04d}" if lfw_naming else f"{k:04d}"
+            jpeg = encode_jpeg(s.image)
+            (root / "images" / name / f"{stem}.jpg").write_bytes(jpeg)
+            write_landmarks(root / "landmarks" / name / f"{stem}.txt", s.landmarks)
+            cv2.imwrite(str(root / "masks" / name / f"{stem}.png"), s.mask)
+            rows.append([f"images/{name}/{stem}.jpg", label, name, f"{s.pose.yaw:.2f}", f"{s.pose.pitch:.2f}",
+                         f"{s.pose.roll:.2f}"])
+            rec_items.append((label, jpeg))
+    with open(root / "meta.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "label", "identity", "yaw", "pitch", "roll"])
+        w.writerows(rows)
+    return rec_items
+
+
+def _make_pairs(names: list[str], per_id: int, cfg: FaceDataConfig):
+    """Balanced folds; each fold draws from its own slice of identities, as LFW's folds do."""
+    rng = np.random.default_rng([cfg.seed, 99])
+    half = cfg.pairs_per_fold // 2
+    chunks = np.array_split(np.arange(len(names)), cfg.folds) if len(names) >= 2 * cfg.folds else \
+        [np.arange(len(names))] * cfg.folds
+    folds = []
+    for chunk in chunks:
+        same, diff = [], []
+        for _ in range(half):
+            a = names[rng.choice(chunk)]
+            i, j = rng.choice(per_id, 2, replace=False) + 1
+            same.append((a, i, j))
+            a, b = rng.choice(chunk, 2, replace=False)
+            diff.append((names[a], rng.integers(per_id) + 1, names[b], rng.integers(per_id) + 1))
+        folds.append((same, diff))
+    return folds
+
+
+def build_face_dataset(out: str | Path, cfg: FaceDataConfig) -> dict:
+    cfg.check()
+    out = Path(out)
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    t0 = time.perf_counter()
+    renderer = FaceRenderer(cfg.image_size)
+    train_names = [f"id_{i:05d}" for i in range(cfg.train_identities)]
+    verify_names = [f"vid_{i:05d}" for i in range(cfg.verify_identities)]
+    try:
+        items = _render_split(tmp / "train", train_names, 0, cfg.images_per_identity, cfg, renderer, False, "train ids")
+        write_face_rec(tmp / "train" / "train.rec", tmp / "train" / "train.idx", items)
+        (tmp / "train" / "property").write_text(f"{cfg.train_identities},{cfg.image_size},{cfg.image_size}\n")
+        _render_split(tmp / "verify", verify_names, 10**6, cfg.verify_images_per_identity, cfg, renderer, True,
+                      "verify ids")
+        write_pairs(tmp / "verify" / "pairs.txt", _make_pairs(verify_names, cfg.verify_images_per_identity, cfg))
+        n_images = cfg.train_identities * cfg.images_per_identity + cfg.verify_identities * cfg.verify_images_per_identity
+        info = {"kind": "face", "config": asdict(cfg), "images": n_images,
+                "seconds": round(time.perf_counter() - t0, 2)}
+        (tmp / "dataset.json").write_text(json.dumps(info, indent=2))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return info

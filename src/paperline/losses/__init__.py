@@ -1,0 +1,1 @@
+"""Classification heads and losses, grouped by family."""

@@ -1,0 +1,125 @@
+"""Margin-based softmax heads for face recognition; each returns logits already scaled by s.
+
+Shapes and conventions follow FaceX-Zoo `head/*.py` and the MV-Softmax authors' `fc_layers.py`:
+weights are (d, C), features and weight columns are L2-normalised, `cos θ` is clamped to [-1, 1],
+the trainer applies cross-entropy. The symbols are the papers': s (scale), m (margin), t (MV weight).
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..errors import ConfigError
+
+_EPS = 1e-7
+
+
+class _CosineHead(nn.Module):
+    def __init__(self, feat_dim: int, num_class: int, s: float = 32.0):
+        super().__init__()
+        self.s = s
+        self.weight = nn.Parameter(torch.empty(feat_dim, num_class))
+        self.weight.data.uniform_(-1, 1).renorm_(2, 1, 1e-5).mul_(1e5)  # FaceX-Zoo init
+
+    def cosine(self, x):
+        return (F.normalize(x, dim=1) @ F.normalize(self.weight, dim=0)).clamp(-1, 1)
+
+
+class SoftmaxHead(nn.Module):
+    """Plain linear classifier (FaceX-Zoo `Softmax`): W x + b, no normalisation, no scale."""
+
+    def __init__(self, feat_dim: int, num_class: int, **_):
+        super().__init__()
+        self.fc = nn.Linear(feat_dim, num_class)
+
+    def forward(self, x, label):
+        return self.fc(x)
+
+
+class CosFaceHead(_CosineHead):
+    """AM-Softmax / CosFace (arXiv:1801.05599, 1801.09414): target logit s (cos θ_y − m)."""
+
+    def __init__(self, feat_dim, num_class, s=32.0, m=0.35, **_):
+        super().__init__(feat_dim, num_class, s)
+        self.m = m
+
+    def forward(self, x, label):
+        cos = self.cosine(x)
+        onehot = F.one_hot(label, cos.size(1)).bool()
+        return torch.where(onehot, cos - self.m, cos) * self.s
+
+
+class ArcFaceHead(_CosineHead):
+    """ArcFace (arXiv:1801.07698): target logit s cos(θ_y + m); past θ_y > π − m the arcface_torch
+    fallback cos θ_y − m·sin(π − m) keeps the target monotone."""
+
+    def __init__(self, feat_dim, num_class, s=32.0, m=0.5, **_):
+        super().__init__(feat_dim, num_class, s)
+        self.m = m
+        self.cos_m, self.sin_m = math.cos(m), math.sin(m)
+        self.th, self.mm = math.cos(math.pi - m), math.sin(math.pi - m) * m
+
+    def forward(self, x, label):
+        cos = self.cosine(x)
+        onehot = F.one_hot(label, cos.size(1)).bool()
+        sin = torch.sqrt((1.0 - cos * cos).clamp(min=_EPS))
+        phi = cos * self.cos_m - sin * self.sin_m
+        phi = torch.where(cos > self.th, phi, cos - self.mm)
+        return torch.where(onehot, phi, cos) * self.s
+
+
+class MVSoftmaxHead(_CosineHead):
+    """MV-Softmax (arXiv:1912.00833): mis-classified vectors k ≠ y with cos θ_k > f(m, θ_y) get
+    h(t, θ_k, I_k): fixed -> cos θ_k + t, adaptive -> (t + 1) cos θ_k + t.
+
+    f is cos θ_y − m (MV-AM) or cos(θ_y + m) (MV-Arc). As in the authors' `fc_layers.py`, the mask is
+    computed with the plain f (it includes column y), the masked values are re-weighted, then column y
+    is overwritten by f — with `easy_margin` only where cos θ_y > 0, which keeps MV-Arc from collapsing.
+    """
+
+    def __init__(self, feat_dim, num_class, s=32.0, m=0.35, t=0.2, kind="am", adaptive=True, easy_margin=True, **_):
+        super().__init__(feat_dim, num_class, s)
+        if kind not in ("am", "arc"):
+            raise ConfigError(f"MV-Softmax kind must be 'am' or 'arc', got {kind!r}")
+        self.m, self.t, self.kind, self.adaptive, self.easy_margin = m, t, kind, adaptive, easy_margin
+        self.cos_m, self.sin_m = math.cos(m), math.sin(m)
+
+    def target(self, gt):
+        if self.kind == "am":
+            return gt - self.m
+        sin = torch.sqrt((1.0 - gt * gt).clamp(min=_EPS))
+        return gt * self.cos_m - sin * self.sin_m
+
+    def forward(self, x, label):
+        return self.from_cosine(self.cosine(x), label)
+
+    def from_cosine(self, cos, label):
+        """The MV logits from a (N, C) matrix of cosines; separate so tests can feed exact values."""
+        gt = cos.gather(1, label.view(-1, 1))
+        f = self.target(gt)
+        mask = cos > f
+        hard = (self.t + 1.0) * cos + self.t if self.adaptive else cos + self.t
+        logits = torch.where(mask, hard, cos)
+        final_gt = torch.where(gt > 0, f, gt) if self.easy_margin else f
+        logits = logits.scatter(1, label.view(-1, 1), final_gt)
+        return logits * self.s
+
+
+HEADS = {
+    "softmax": lambda d, c, **kw: SoftmaxHead(d, c),
+    "cosface": lambda d, c, s=32.0, m=0.35, **kw: CosFaceHead(d, c, s=s, m=m),
+    "arcface": lambda d, c, s=32.0, m=0.5, **kw: ArcFaceHead(d, c, s=s, m=m),
+    "mv_am": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "am", adaptive),
+    "mv_arc": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "arc", adaptive),
+}
+
+
+def get_head(name: str, feat_dim: int, num_class: int, **params) -> nn.Module:
+    """Builds a head by name; `params` are the paper symbols (s, m, t, adaptive)."""
+    if name not in HEADS:
+        raise ConfigError(f"unknown head {name!r}; valid heads: {', '.join(HEADS)}")
+    return HEADS[name](feat_dim, num_class, **params)

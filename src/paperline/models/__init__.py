@@ -1,0 +1,1 @@
+"""Networks, grouped by family."""

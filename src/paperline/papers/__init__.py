@@ -1,0 +1,64 @@
+"""The paper registry: one small module per paper declares its config, pipeline and reference numbers."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from ..config import build
+from ..errors import ConfigError
+
+
+@dataclass
+class Paper:
+    name: str
+    title: str
+    arxiv: str
+    family: str
+    pipeline: str | None = None            # module under paperline.pipelines, None = not built yet
+    config_cls: type | None = None         # the train config dataclass
+    embedded: dict = field(default_factory=dict)    # defaults for 2 CPU cores in minutes
+    full_scale: dict = field(default_factory=dict)  # the paper's setting, for GPUs
+    pipeline_params: dict = field(default_factory=dict)
+    metrics: list = field(default_factory=list)
+    reference: list = field(default_factory=list)   # rows: {metric, value, source}
+    model_name: str = ""
+
+    @property
+    def runs(self) -> bool:
+        return self.pipeline is not None
+
+    def train_config(self, overrides: dict | None = None):
+        return build(self.config_cls, overrides or {}, self.embedded)
+
+    def split_overrides(self, overrides: dict) -> tuple[dict, dict]:
+        """Pipeline-level keys (data_path, model_name, ...) vs train-config keys; unknown keys fail."""
+        train_keys = {f.name for f in dataclasses.fields(self.config_cls)} if self.config_cls else set()
+        pipe, cfg = {}, {}
+        for k, v in overrides.items():
+            if k in self.pipeline_params:
+                pipe[k] = v
+            elif k in train_keys:
+                cfg[k] = v
+            else:
+                valid = sorted(train_keys | set(self.pipeline_params))
+                raise ConfigError(f"unknown parameter {k!r} for {self.name}; valid parameters: {', '.join(valid)}")
+        return pipe, cfg
+
+
+def _registry() -> dict[str, Paper]:
+    from . import mv_softmax, planned
+
+    papers = [mv_softmax.PAPER, *planned.PAPERS]
+    return {p.name: p for p in papers}
+
+
+def all_papers() -> dict[str, Paper]:
+    return _registry()
+
+
+def get_paper(name: str) -> Paper:
+    papers = _registry()
+    if name not in papers:
+        raise ConfigError(f"unknown paper {name!r}; valid papers: {', '.join(papers)}")
+    return papers[name]

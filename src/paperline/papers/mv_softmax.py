@@ -1,0 +1,34 @@
+"""MV-Softmax: Mis-classified Vector Guided Softmax Loss for Face Recognition (AAAI 2020).
+
+Head: paperline.losses.face_heads.MVSoftmaxHead (MV-AM default, t = 0.2, adaptive weights, s = 32,
+m = 0.35, easy margin), exactly as the authors' fc_layers.py and FaceX-Zoo's MV_Softmax.py.
+"""
+
+from ..train import FaceTrainConfig
+from . import Paper
+
+PAPER = Paper(
+    name="mv-softmax",
+    title="Mis-classified Vector Guided Softmax Loss for Face Recognition",
+    arxiv="1912.00833",
+    family="face",
+    pipeline="mv_softmax",
+    config_cls=FaceTrainConfig,
+    model_name="paperline-mv-softmax",
+    embedded={"backbone": "mobilefacenet", "width": 0.5, "input_size": 64, "embedding_size": 128,
+              "head": "mv_am", "epochs": 8, "batch_size": 128, "lr": 0.1},
+    full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "mv_am",
+                "epochs": 18, "batch_size": 512, "lr": 0.1, "milestones": [10 / 18, 13 / 18, 16 / 18]},
+    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
+                     "min_identities": int, "min_images_per_identity": int},
+    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    reference=[
+        # FaceX-Zoo training_mode/README.md table 3.2: MobileFaceNet on MS-Celeb-1M-v1c-R (independent re-run).
+        {"metric": "verification_accuracy", "benchmark": "LFW", "value": 0.9957,
+         "source": "FaceX-Zoo MobileFaceNet, MS1M-v1c-R, MV-Softmax"},
+        {"metric": "verification_accuracy", "benchmark": "AgeDB-30", "value": 0.9597,
+         "source": "FaceX-Zoo MobileFaceNet, MS1M-v1c-R, MV-Softmax"},
+        {"metric": "rank1", "benchmark": "MegaFace rank-1", "value": 0.9039,
+         "source": "FaceX-Zoo MobileFaceNet, MS1M-v1c-R, MV-Softmax"},
+    ],
+)

@@ -1,0 +1,21 @@
+"""Papers on the shelf whose pipelines are not built yet (listed so `paperline list` shows the plan)."""
+
+from . import Paper
+
+PAPERS = [
+    Paper("x2-softmax", "X2-Softmax: Margin Adaptive Loss Function for Face Recognition", "2312.05281", "face"),
+    Paper("search-softmax", "Loss Function Search for Face Recognition", "2007.06542", "face"),
+    Paper("mhlr", "MHLR: Moving Haar Learning Rate Scheduler for Large-scale Face Recognition", "2404.11118", "face"),
+    Paper("f2c", "An Efficient Training Approach for Very Large Scale Face Recognition (F²C)", "2105.10375", "face"),
+    Paper("poseface", "PoseFace: Pose-Invariant Features and Pose-Adaptive Loss for Face Recognition", "2107.11721",
+          "face"),
+    Paper("jd-landmark", "Grand Challenge of 106-Point Facial Landmark Localization", "1905.03469", "landmarks"),
+    Paper("lapa", "A New Dataset and Boundary-Attention Semantic Segmentation for Face Parsing", "1905.04830",
+          "parsing"),
+    Paper("swing", "Large Scale Product Graph Construction for Recommendation in E-commerce (Swing/Surprise)",
+          "2010.05525", "recsys"),
+    Paper("weak-asr", "Weakly Supervised Construction of ASR Systems from Massive Video Data", "2008.01300", "asr"),
+    Paper("kdctime", "KDCTime: Knowledge Distillation with Calibration on InceptionTime", "2112.02291", "timeseries"),
+    Paper("giu-gan", "GIU-GANs: Global Information Utilization for Generative Adversarial Networks", "2201.10471", "gan"),
+    Paper("pts-tracking", "Prediction-Tracking-Segmentation", "1904.03280", "tracking"),
+]

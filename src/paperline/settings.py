@@ -1,0 +1,61 @@
+"""Where state lives and which servers to use, from standard environment names.
+
+PAPERLINE_HOME (default ./.paperline) holds everything local: the sqlite MLflow store, its artifacts,
+kfp.local outputs, generated data caches. Two runs with different homes share nothing.
+MLFLOW_TRACKING_URI, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL and
+MLFLOW_S3_ENDPOINT_URL are honoured as MLflow, boto3 and DVC honour them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+DEFAULT_IMAGE = "paperline/paperline-cpu:0.1.0"
+
+
+def home() -> Path:
+    p = Path(os.environ.get("PAPERLINE_HOME", ".paperline")).resolve()
+    p.mkdir(parents=True, exist_ok=True)
+    return p
+
+
+def tracking_uri() -> str:
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{home() / 'mlflow.db'}"
+
+
+def artifact_root() -> str:
+    """Where a new experiment stores artifacts when the tracking store is local sqlite."""
+    return (home() / "mlartifacts").as_uri()
+
+
+def s3_endpoint() -> str | None:
+    return os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("MLFLOW_S3_ENDPOINT_URL")
+
+
+def image() -> str:
+    """The one image reference every component uses: registry/name:version."""
+    return os.environ.get("PAPERLINE_IMAGE", DEFAULT_IMAGE)
+
+
+def project_root() -> Path:
+    """The checkout (for dvc.yaml, params.yaml); PAPERLINE_PROJECT overrides the cwd search."""
+    if "PAPERLINE_PROJECT" in os.environ:
+        return Path(os.environ["PAPERLINE_PROJECT"]).resolve()
+    here = Path.cwd().resolve()
+    for p in (here, *here.parents):
+        if (p / "dvc.yaml").exists() and (p / "pyproject.toml").exists():
+            return p
+    return Path(__file__).resolve().parents[2]
+
+
+def git_sha(root: Path | None = None) -> str:
+    if os.environ.get("PAPERLINE_GIT_SHA"):
+        return os.environ["PAPERLINE_GIT_SHA"]
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root or project_root(), capture_output=True,
+                             text=True, timeout=10)
+        return out.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"

@@ -1,0 +1,234 @@
+"""One trainer for every face head: seeded, progress bar, checkpoint/resume, CPU or CUDA.
+
+On CUDA it uses AMP (bf16 autocast), channels_last, pinned memory and non-blocking copies. The data
+set is held in memory as uint8 (the embedded sets are small); the loop reshuffles with a seeded
+generator so a run is reproducible from its config.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from tqdm import tqdm
+
+from .errors import ConfigError, DataError
+from .losses.face_heads import HEADS, get_head
+from .models.face_backbones import get_backbone
+
+
+@dataclass
+class FaceTrainConfig:
+    backbone: str = "mobilefacenet"
+    width: float = 0.5
+    input_size: int = 64
+    embedding_size: int = 128
+    head: str = "mv_am"
+    s: float = 32.0
+    m: float = 0.35
+    t: float = 0.2
+    adaptive: bool = True
+    epochs: int = 8
+    batch_size: int = 128
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    schedule: str = "step"
+    milestones: list = field(default_factory=lambda: [0.56, 0.72, 0.89])  # FaceX-Zoo 10/13/16 of 18
+    warmup_epochs: float = 0.5
+    seed: int = 0
+    device: str = "auto"
+    threads: int = 0  # 0 = torch default
+
+    def check(self, num_images: int = 0):
+        if self.head not in HEADS:
+            raise ConfigError(f"unknown head {self.head!r}; valid heads: {', '.join(HEADS)}")
+        if self.epochs < 1 or self.batch_size < 2:
+            raise ConfigError("epochs must be >= 1 and batch_size >= 2")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"unknown schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}")
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("device=cuda requested but no CUDA device is available")
+    return torch.device(name)
+
+
+class FaceEmbedder(nn.Module):
+    """Backbone + preprocessing: float images (N,3,S,S) scaled to [-1,1] -> L2-normalised embeddings."""
+
+    def __init__(self, backbone: nn.Module, input_size: int):
+        super().__init__()
+        self.backbone = backbone
+        self.input_size = input_size
+
+    def forward(self, x):
+        return F.normalize(self.backbone(x), dim=1)
+
+
+def to_input(images: np.ndarray, size: int) -> torch.Tensor:
+    """uint8 (N,H,W,3) -> float (N,3,size,size) in [-1, 1] (insightface's (x-127.5)/128)."""
+    if images.ndim != 4 or images.shape[-1] != 3:
+        raise DataError(f"expected images of shape (N,H,W,3), got {images.shape}")
+    if images.shape[1] != size:
+        images = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    x = torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).float()
+    return (x - 127.5) / 128.0
+
+
+def _step_lambda(cfg: FaceTrainConfig, total: int, per_epoch: int):
+    warm = max(1, int(cfg.warmup_epochs * per_epoch))
+    steps = [int(f * total) for f in cfg.milestones]
+
+    def f(i):
+        if i < warm:
+            return (i + 1) / warm
+        return 0.1 ** sum(i >= s for s in steps)
+    return f
+
+
+def _cosine_lambda(cfg: FaceTrainConfig, total: int, per_epoch: int):
+    warm = max(1, int(cfg.warmup_epochs * per_epoch))
+    return lambda i: (i + 1) / warm if i < warm else 0.5 * (1 + math.cos(math.pi * (i - warm) / max(1, total - warm)))
+
+
+SCHEDULES: dict[str, Callable] = {"step": _step_lambda, "cosine": _cosine_lambda}
+
+
+def _save_atomic(obj, path: Path):
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, work_dir: str | Path,
+               resume: bool = True, on_epoch: Callable[[int, dict], None] | None = None,
+               max_steps: int | None = None) -> tuple[FaceEmbedder, list[dict]]:
+    """Trains backbone + head with cross-entropy on the head's logits; returns the embedder and the
+    per-epoch history. `work_dir/checkpoint.pt` is written after every epoch and picked up on resume."""
+    cfg.check()
+    num_class = int(labels.max()) + 1
+    if labels.min() < 0:
+        raise DataError(f"labels must be >= 0, found {labels.min()}")
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    seed_everything(cfg.seed)
+    device = pick_device(cfg.device)
+    cuda = device.type == "cuda"
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+
+    x_all = to_input(images, cfg.input_size)
+    y_all = torch.from_numpy(labels.astype(np.int64))
+    if cuda:
+        x_all, y_all = x_all.pin_memory(), y_all.pin_memory()
+
+    backbone = get_backbone(cfg.backbone, cfg.embedding_size, cfg.input_size, cfg.width)
+    head = get_head(cfg.head, cfg.embedding_size, num_class, s=cfg.s, m=cfg.m, t=cfg.t, adaptive=cfg.adaptive)
+    backbone.to(device)
+    head.to(device)
+    if cuda:
+        backbone = backbone.to(memory_format=torch.channels_last)
+    params = [{"params": backbone.parameters()}, {"params": head.parameters()}]
+    opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
+    per_epoch = max(1, len(x_all) // cfg.batch_size)
+    total = per_epoch * cfg.epochs
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, SCHEDULES[cfg.schedule](cfg, total, per_epoch))
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    history: list[dict] = []
+    start_epoch = 0
+    ckpt = work_dir / "checkpoint.pt"
+    if resume and ckpt.exists():
+        state = torch.load(ckpt, map_location=device, weights_only=False)
+        if state["config"] != asdict(cfg):
+            raise ConfigError(f"{ckpt}: checkpoint was written with a different config; delete it or use a new work dir")
+        backbone.load_state_dict(state["backbone"])
+        head.load_state_dict(state["head"])
+        opt.load_state_dict(state["optimizer"])
+        sched.load_state_dict(state["scheduler"])
+        gen.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        history, start_epoch = state["history"], state["epoch"] + 1
+        print(f"resumed from {ckpt} at epoch {start_epoch}", flush=True)
+
+    step = start_epoch * per_epoch
+    for epoch in range(start_epoch, cfg.epochs):
+        backbone.train()
+        head.train()
+        order = torch.randperm(len(x_all), generator=gen)
+        t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+        bar = tqdm(range(per_epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", mininterval=2)
+        for b in bar:
+            idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+            x, y = x_all[idx], y_all[idx]
+            flip = torch.rand(len(idx), generator=gen) < 0.5
+            x = torch.where(flip[:, None, None, None], x.flip(3), x)
+            x = x.to(device, non_blocking=True)
+            y = y.to(device, non_blocking=True)
+            if cuda:
+                x = x.contiguous(memory_format=torch.channels_last)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
+                emb = backbone(x)
+            logits = head(emb.float(), y)
+            loss = F.cross_entropy(logits, y)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch + 1}, batch {b}; lower lr")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            seen += len(idx)
+            loss_sum += loss.item() * len(idx)
+            correct += (logits.argmax(1) == y).sum().item()
+            bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{sched.get_last_lr()[0]:.4f}")
+            if max_steps and step >= max_steps:
+                break
+        rec = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
+               "lr": sched.get_last_lr()[0], "images_per_second": seen / (time.perf_counter() - t0)}
+        history.append(rec)
+        print(f"epoch {epoch + 1}: loss {rec['loss']:.4f} train acc {rec['train_accuracy']:.3f} "
+              f"{rec['images_per_second']:.0f} img/s", flush=True)
+        if on_epoch:
+            on_epoch(epoch + 1, rec)
+        _save_atomic({"config": asdict(cfg), "backbone": backbone.state_dict(), "head": head.state_dict(),
+                      "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "generator": gen.get_state(),
+                      "torch_rng": torch.get_rng_state(), "history": history, "epoch": epoch}, ckpt)
+        if max_steps and step >= max_steps:
+            break
+    model = FaceEmbedder(backbone.to("cpu").to(memory_format=torch.contiguous_format), cfg.input_size).eval()
+    return model, history
+
+
+@torch.no_grad()
+def embed_images(model: FaceEmbedder, images: np.ndarray, batch_size: int = 256, flip: bool = True) -> np.ndarray:
+    """Embeddings of uint8 images; with `flip`, image + mirror are summed then normalised (insightface)."""
+    model.eval()
+    out = []
+    for i in range(0, len(images), batch_size):
+        x = to_input(images[i:i + batch_size], model.input_size)
+        e = model.backbone(x)
+        if flip:
+            e = e + model.backbone(x.flip(3))
+        out.append(F.normalize(e, dim=1))
+    return torch.cat(out).numpy()
