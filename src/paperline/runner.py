@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
 from pathlib import Path
 
 from . import settings
@@ -12,14 +13,28 @@ from .errors import ConfigError, PaperlineError
 from .papers import Paper, get_paper
 
 
-def load_pipeline(paper: Paper):
+def _check_runs(paper: Paper) -> None:
     if not paper.runs:
         raise ConfigError(f"paper {paper.name!r} has no pipeline yet; `paperline list` shows which run")
-    return importlib.import_module(f"paperline.pipelines.{paper.pipeline}").pipeline
+
+
+def load_pipeline(paper: Paper, fresh: bool = False):
+    """The paper's pipeline function. `fresh` re-imports components and pipeline so compile-time
+    settings (PAPERLINE_IMAGE, PAPERLINE_GPUS, ...) read now take effect: KFP builds the DAG at import."""
+    _check_runs(paper)
+    name = f"paperline.pipelines.{paper.pipeline}"
+    if fresh:
+        mods = ["paperline.components._base"] + sorted(
+            m for m in sys.modules if m.startswith("paperline.components.") and not m.endswith("._base"))
+        for m in [*mods, "paperline.pipelines.cluster", name]:
+            if m in sys.modules:
+                importlib.reload(sys.modules[m])
+    return importlib.import_module(name).pipeline
 
 
 def pipeline_arguments(paper: Paper, overrides: dict) -> dict:
     """Split --set/--config values into pipeline parameters and the train `config` dict (validated)."""
+    _check_runs(paper)
     pipe, cfg = paper.split_overrides(overrides)
     args = {k: coerce(k, v, paper.pipeline_params[k]) for k, v in pipe.items()}
     paper.train_config(cfg).check()  # fail here, before any task runs, on a bad name or value
@@ -63,7 +78,7 @@ def run_local(paper_name: str, overrides: dict) -> dict:
 
 def compile_pipeline(paper_name: str, out_dir: str | Path) -> Path:
     paper = get_paper(paper_name)
-    func = load_pipeline(paper)
+    func = load_pipeline(paper, fresh=True)
     from kfp import compiler
 
     out_dir = Path(out_dir)

@@ -116,6 +116,7 @@ def promote(name: str, version: str, metric_name: str, higher_is_better: bool = 
             reevaluate: Callable[[str], float] | None = None) -> dict:
     """The gate: move `champion` to `version` if it beats the current champion (or none exists)."""
     c = client()
+    version = str(version)
     cand = c.get_model_version(name, version)
     if metric_name not in cand.tags:
         raise PaperlineError(f"{name} v{version} has no '{metric_name}' tag; was it evaluated and registered here?")
@@ -125,11 +126,11 @@ def promote(name: str, version: str, metric_name: str, higher_is_better: bool = 
                 "champion_version": None, "champion_metric": None, "metric": metric_name}
     if champ is None:
         promote_it, reason = True, "no champion yet"
-    elif champ.version == version:
+    elif str(champ.version) == version:
         promote_it, reason = False, "candidate already champion"
-        decision.update(champion_version=champ.version, champion_metric=cand_metric)
+        decision.update(champion_version=version, champion_metric=cand_metric)
     else:
-        decision["champion_version"] = champ.version
+        decision["champion_version"] = str(champ.version)
         if champ.tags.get("eval_data_md5") == cand.tags.get("eval_data_md5") and metric_name in champ.tags:
             champ_metric = float(champ.tags[metric_name])
             basis = "same evaluation data"

@@ -97,7 +97,11 @@ def _describe(table: str, df: pd.DataFrame, r: dict) -> tuple[str, list[str]]:
         if kw.get("column") in ("right_exists",):
             col = "right"
         for i in idx[:5]:
-            examples.append(str(df.iloc[i][col]) if isinstance(i, int) else str(i))
+            if not isinstance(i, int):
+                examples.append(str(i))
+            else:
+                value = df.iloc[i][col]
+                examples.append(str(value) if col in ("file", "left", "right") else f"{col} {value}")
         if not examples and res.get("partial_unexpected_list"):
             examples = [str(v) for v in res["partial_unexpected_list"][:5]]
         if not examples and "observed_value" in res:
@@ -115,7 +119,10 @@ def validate_face_dataset(root: str | Path, report_dir: str | Path, size: int = 
 
     tables = face_tables(root, size)
     suites = face_suites(size, min_identities, min_images, folds)
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = ctx.data_sources.add_pandas("face")
     lines = ["# Face dataset validation", "", f"dataset: `{root}`", "",
              "| table | expectation | arguments | result | unexpected | examples |", "|---|---|---|---|---|---|"]

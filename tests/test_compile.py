@@ -1,0 +1,54 @@
+"""Compiled pipelines: a golden file guards the DAG's structure; the YAML uses the project image."""
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from paperline.runner import compile_pipeline
+
+GOLDEN = Path(__file__).resolve().parents[1] / "pipelines" / "golden"
+
+
+def dag_structure(spec: dict) -> dict:
+    root = spec["root"]
+    tasks = {}
+    for name, t in sorted(root["dag"]["tasks"].items()):
+        inputs = t.get("inputs", {})
+        tasks[name] = {
+            "component": t["componentRef"]["name"],
+            "after": sorted(t.get("dependentTasks", [])),
+            "parameters": sorted(inputs.get("parameters", {})),
+            "artifacts": sorted(inputs.get("artifacts", {})),
+            "caching": t.get("cachingOptions", {}).get("enableCache", False),
+        }
+    params = {k: v["parameterType"] for k, v in sorted(root["inputDefinitions"]["parameters"].items())}
+    return {"pipeline": spec["pipelineInfo"]["name"], "parameters": params, "tasks": tasks,
+            "outputs": sorted(root.get("outputDefinitions", {}).get("parameters", {}))}
+
+
+def test_mv_softmax_dag_matches_golden(tmp_path):
+    path = compile_pipeline("mv-softmax", tmp_path)
+    got = dag_structure(yaml.safe_load(path.read_text()))
+    golden = GOLDEN / "mv-softmax.json"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(json.dumps(got, indent=2) + "\n")
+    assert got == json.loads(golden.read_text())
+
+
+def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_IMAGE", "registry.local/paperline/cpu:9.9")
+    text = compile_pipeline("mv-softmax", tmp_path).read_text()
+    spec = yaml.safe_load(text)
+    images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
+    assert images == {"registry.local/paperline/cpu:9.9"}
+    assert "pip install" not in text
+
+
+def test_gpu_settings_appear_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_GPUS", "2")
+    text = compile_pipeline("mv-softmax", tmp_path).read_text()
+    assert "nvidia.com/gpu" in text and "tolerations" in text
+    monkeypatch.delenv("PAPERLINE_GPUS")
+    assert "nvidia.com/gpu" not in compile_pipeline("mv-softmax", tmp_path / "cpu").read_text()

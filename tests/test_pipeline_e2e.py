@@ -1,0 +1,104 @@
+"""The real thing: `paperline run mv-softmax` through kfp.local on a tiny dataset, then bad input.
+
+Each bad input must give a clear error naming the file or parameter, a non-zero exit, no new model
+version and an unchanged `champion`.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+TINY = ["--set", "epochs=1", "--set", "width=0.25", "--set", "input_size=32", "--set", "embedding_size=16",
+        "--set", "batch_size=8", "--set", "threads=1", "--set", "model_name=e2e-model"]
+
+
+def _run(args, home, timeout=600):
+    env = {**os.environ, "PAPERLINE_HOME": str(home)}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    cmd = [sys.executable, "-m", "paperline.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def _registry(home):
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    from paperline import tracking
+
+    c = tracking.client()
+    versions = sorted(int(v.version) for v in c.search_model_versions("name='e2e-model'"))
+    champ = tracking.champion("e2e-model")
+    return versions, (str(champ.version) if champ else None)
+
+
+@pytest.fixture(scope="module")
+def first_run(tiny_dataset, tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e-home")
+    res = _run(["run", "mv-softmax", "--set", f"data_path={tiny_dataset}", *TINY], home)
+    return home, res
+
+
+def test_pipeline_runs_registers_and_promotes(first_run):
+    home, res = first_run
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "verification accuracy (10-fold):" in res.stdout
+    assert "e2e-model version 1" in res.stdout and "promotion: promoted" in res.stdout
+    assert "mlflow ui --backend-store-uri sqlite:///" in res.stdout
+    versions, champ = _registry(home)
+    assert versions == [1] and champ == "1"
+    from paperline import tracking
+
+    v = tracking.client().get_model_version("e2e-model", "1")
+    run = tracking.client().get_run(v.tags["run_id"])
+    assert run.data.tags["paper"] == "mv-softmax" and run.data.tags["kfp.run_id"]
+    assert run.data.tags["data_md5"] and "verification_accuracy" in run.data.metrics
+    assert "rank1" in run.data.metrics and run.data.tags["promotion.decision"] == "promoted"
+
+
+def _corrupt_image(ds):
+    victim = sorted((ds / "train" / "images").rglob("*.jpg"))[5]
+    victim.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
+    return victim.name
+
+
+def _truncate_rec(ds):
+    rec = ds / "train" / "train.rec"
+    rec.write_bytes(rec.read_bytes()[: rec.stat().st_size // 3])
+    return "train.rec: truncated"
+
+
+def _drop_pair_file(ds):
+    name, i = (ds / "verify" / "pairs.txt").read_text().splitlines()[1].split("\t")[:2]
+    victim = ds / "verify" / "images" / name / f"{name}_{int(i):04d}.jpg"
+    victim.unlink()
+    return victim.name
+
+
+@pytest.mark.parametrize("breaker", [_corrupt_image, _truncate_rec, _drop_pair_file])
+def test_bad_dataset_fails_cleanly(first_run, tiny_dataset, tmp_path, breaker):
+    import shutil
+
+    home, res = first_run
+    assert res.returncode == 0
+    before = _registry(home)
+    ds = tmp_path / "face"
+    shutil.copytree(tiny_dataset, ds)
+    expected = breaker(ds)
+    bad = _run(["run", "mv-softmax", "--set", f"data_path={ds}", *TINY], home)
+    assert bad.returncode != 0
+    assert expected in bad.stderr and "validate-face" in bad.stderr, bad.stderr[-2000:]
+    assert _registry(home) == before
+
+
+@pytest.mark.parametrize("override,message", [("head=sphereface", "unknown head 'sphereface'"),
+                                               ("lr=fast", "parameter 'lr' expects float, got 'fast'")])
+def test_bad_parameters_fail_before_any_task(first_run, override, message):
+    home, _ = first_run
+    before = _registry(home)
+    bad = _run(["run", "mv-softmax", "--set", override], home)
+    assert bad.returncode == 2 and message in bad.stderr
+    assert "Executing task" not in bad.stdout + bad.stderr
+    assert _registry(home) == before
