@@ -17,8 +17,8 @@ install: $(STAMP)
 
 ## build the embedded datasets through DVC (params.yaml -> dvc.yaml stages) and push to the local remote
 data: install
-	$(BIN)/dvc repro
-	$(BIN)/dvc push -q
+	PATH=$(BIN):$$PATH $(BIN)/dvc repro
+	PATH=$(BIN):$$PATH $(BIN)/dvc push -q
 
 ## the main job: the mv-softmax pipeline on the embedded default through kfp.local
 demo: data

@@ -46,7 +46,7 @@ def main():
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--epochs", type=int, default=None)
-    ap.add_argument("--out", default="docs/baselines.json")
+    ap.add_argument("--out", default="docs/results/baselines.json")
     ap.add_argument("--work", default="/tmp/paperline-baselines")
     a = ap.parse_args()
     data = Path(a.data)

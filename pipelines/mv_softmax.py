@@ -20,7 +20,7 @@ PAPER = "mv-softmax"
 def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = "", config: dict = {},
              model_name: str = "paperline-mv-softmax", image_size: int = 112, min_identities: int = 2,
              min_images_per_identity: int = 2
-             ) -> NamedTuple("Outputs", accuracy=float, version=str, decision=str):
+             ) -> NamedTuple("Outputs", accuracy=float, run_id=str, version=str, decision=str):
     data = ingest(data_path=data_path, data_repo=data_repo, data_rev=data_rev)
     checked = validate_face(dataset=data.outputs["dataset"], image_size=image_size, min_identities=min_identities,
                             min_images_per_identity=min_images_per_identity)
@@ -38,5 +38,5 @@ def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = 
                             image_size=image_size)
     for side_effect in (trained, evaluated, indexed, registered, promoted):
         side_effect.set_caching_options(False)  # MLflow runs, registry versions and aliases
-    Outputs = NamedTuple("Outputs", accuracy=float, version=str, decision=str)
-    return Outputs(evaluated.outputs["accuracy"], registered.output, promoted.output)
+    Outputs = NamedTuple("Outputs", accuracy=float, run_id=str, version=str, decision=str)
+    return Outputs(evaluated.outputs["accuracy"], trained.outputs["Output"], registered.output, promoted.output)

@@ -46,7 +46,7 @@ def test_pipeline_runs_registers_and_promotes(first_run):
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "verification accuracy (10-fold):" in res.stdout
     assert "e2e-model version 1" in res.stdout and "promotion: promoted" in res.stdout
-    assert "mlflow ui --backend-store-uri sqlite:///" in res.stdout
+    assert "mlflow ui --backend-store-uri sqlite:///" in res.stdout and "MLflow run: " in res.stdout
     versions, champ = _registry(home)
     assert versions == [1] and champ == "1"
     from paperline import tracking

@@ -74,6 +74,8 @@ def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)
         typer.echo(f"== {res['paper']} finished ==")
         if "accuracy" in res:
             typer.echo(f"verification accuracy (10-fold): {res['accuracy']:.4f}")
+        if "run_id" in res:
+            typer.echo(f"MLflow run: {res['run_id']} (experiment {res['paper']})")
         if "version" in res:
             name = res["arguments"].get("model_name")
             typer.echo(f"registered model: {name} version {res['version']} (alias challenger); "

@@ -7,11 +7,14 @@ JSON of gallery labels travel together as one artifact directory.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from .errors import DataError
+
+logging.getLogger("faiss.loader").setLevel(logging.WARNING)  # its AVX fallback notice is not a problem
 
 
 def build_index(gallery: np.ndarray, labels: list[str], out_dir: str | Path) -> Path:

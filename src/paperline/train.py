@@ -214,7 +214,9 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             step += 1
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
-            correct += (logits.argmax(1) == y).sum().item()
+            with torch.no_grad():  # accuracy of the plain classifier, without the margin or MV re-weighting
+                plain = head.cosine(emb.float()) if hasattr(head, "cosine") else logits
+                correct += (plain.argmax(1) == y).sum().item()
             bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{sched.get_last_lr()[0]:.4f}")
             if max_steps and step >= max_steps:
                 break

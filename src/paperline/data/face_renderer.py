@@ -286,16 +286,13 @@ class FaceRenderer:
     def _background(self, rng):
         size = self.size
         kind = rng.integers(3)
-        base = rng.uniform(0, 255, 3)
+        base = rng.uniform(0, 255, 3).astype(np.float32)
         if kind == 0:
-            img = np.empty((size, size, 3), np.float32)
-            img[:] = base
-        else:
-            other = rng.uniform(0, 255, 3)
-            t = np.linspace(0, 1, size, dtype=np.float32)
-            ramp = t[:, None] if kind == 1 else t[None, :]
-            img = base + (other - base) * np.broadcast_to(ramp, (size, size))[..., None]
-        return np.ascontiguousarray(img, dtype=np.float32)
+            return np.full((size, size, 3), base, np.float32)
+        other = rng.uniform(0, 255, 3).astype(np.float32)
+        t = np.linspace(0, 1, size, dtype=np.float32)
+        ramp = t[:, None, None] if kind == 1 else t[None, :, None]
+        return np.ascontiguousarray(np.broadcast_to(base + (other - base) * ramp, (size, size, 3)))
 
     def _finish(self, img, rng, light):
         size = self.size
@@ -305,5 +302,5 @@ class FaceRenderer:
         sigma = rng.uniform(0, 1.2)
         if sigma > 0.3:
             img = cv2.GaussianBlur(img, (0, 0), sigma)
-        img += rng.normal(0, rng.uniform(1, 8), img.shape).astype(np.float32)
-        return np.clip(img, 0, 255).astype(np.uint8)
+        img += rng.standard_normal(img.shape, dtype=np.float32) * np.float32(rng.uniform(1, 8))
+        return np.clip(img, 0, 255, out=img).astype(np.uint8)

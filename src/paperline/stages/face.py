@@ -86,7 +86,8 @@ def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str, image_siz
     metrics, dist, same, md5 = verification_metrics(model, dataset, image_size)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    png = V.roc_png({"model": V.roc_points(dist, same)}, f"ROC, {len(same)} pairs")
+    png = V.roc_png({f"accuracy {metrics[METRIC]:.3f}": V.roc_points(dist, same)},
+                    f"ROC, {len(same)} pairs (10-fold verification)")
     (out / "roc.png").write_bytes(png)
     (out / "report.html").write_text(V.report_html("Verification", png, metrics))
     (out / "report.md").write_text(V.report_markdown("Verification", metrics))
