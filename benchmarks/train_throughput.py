@@ -40,7 +40,8 @@ def main():
         wall = time.perf_counter() - t
         peak = torch.cuda.max_memory_allocated() / 2**30 if device.type == "cuda" else float("nan")
         out = {"backbone": name, "device": torch.cuda.get_device_name() if device.type == "cuda" else "cpu",
-               "batch": a.batch, "images_per_second": hist[-1]["images_per_second"], "head": a.head, "peak_gpu_mem_gib": peak,
+               "batch": a.batch, "images_per_second": hist[-1]["images_per_second"], "head": a.head,
+               "peak_gpu_mem_gib": peak,
                "wall_s": wall}
         print(json.dumps(out), flush=True)
 

@@ -3,7 +3,6 @@
 from typing import NamedTuple
 
 from kfp import dsl
-
 from paperline.components.evaluate import evaluate_face
 from paperline.components.index_build import index_build_face
 from paperline.components.ingest import ingest
@@ -16,7 +15,8 @@ from paperline.pipelines import cluster
 PAPER = "mv-softmax"
 
 
-@dsl.pipeline(name=PAPER, description="MV-Softmax face recognition: train, verify (LFW protocol), index, register, promote")
+@dsl.pipeline(name=PAPER,
+              description="MV-Softmax face recognition: train, verify (LFW protocol), index, register, promote")
 def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = "", config: dict = {},
              model_name: str = "paperline-mv-softmax", image_size: int = 112, min_identities: int = 2,
              min_images_per_identity: int = 2

@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from paperline.data import landmarks106 as L
-from paperline.data.face_formats import (decode_image, list_image_folder, load_train_set, read_landmarks,
-                                         read_pairs, write_landmarks)
+from paperline.data.face_formats import (
+    decode_image,
+    list_image_folder,
+    load_train_set,
+    read_landmarks,
+    read_pairs,
+    write_landmarks,
+)
 from paperline.data.face_renderer import FaceRenderer, Pose, make_identity
 from paperline.errors import DataError
 

@@ -42,7 +42,8 @@ class GalleryIndex:
 
     def query(self, emb: np.ndarray, k: int = 5) -> list[list[tuple[str, float]]]:
         scores, ids = self.index.search(np.ascontiguousarray(emb, dtype=np.float32), k)
-        return [[(self.labels[i], float(s)) for i, s in zip(row_i, row_s) if i >= 0] for row_i, row_s in zip(ids, scores)]
+        return [[(self.labels[i], float(s)) for i, s in zip(row_i, row_s) if i >= 0]
+                for row_i, row_s in zip(ids, scores)]
 
 
 def rank1(index: GalleryIndex, probes: np.ndarray, probe_labels: list[str]) -> float:

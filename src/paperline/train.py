@@ -175,7 +175,8 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
     if resume and ckpt.exists():
         state = torch.load(ckpt, map_location="cpu", weights_only=False)  # RNG states must stay on the CPU
         if state["config"] != asdict(cfg):
-            raise ConfigError(f"{ckpt}: checkpoint was written with a different config; delete it or use a new work dir")
+            raise ConfigError(f"{ckpt}: checkpoint was written with a different config; "
+                              "delete it or use a new work dir")
         backbone.load_state_dict(state["backbone"])
         head.load_state_dict(state["head"])
         opt.load_state_dict(state["optimizer"])

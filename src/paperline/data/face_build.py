@@ -110,7 +110,8 @@ def build_face_dataset(out: str | Path, cfg: FaceDataConfig) -> dict:
         _render_split(tmp / "verify", verify_names, 10**6, cfg.verify_images_per_identity, cfg, renderer, True,
                       "verify ids")
         write_pairs(tmp / "verify" / "pairs.txt", _make_pairs(verify_names, cfg.verify_images_per_identity, cfg))
-        n_images = cfg.train_identities * cfg.images_per_identity + cfg.verify_identities * cfg.verify_images_per_identity
+        n_images = (cfg.train_identities * cfg.images_per_identity
+                    + cfg.verify_identities * cfg.verify_images_per_identity)
         info = {"kind": "face", "config": asdict(cfg), "images": n_images,
                 "seconds": round(time.perf_counter() - t0, 2)}
         (tmp / "dataset.json").write_text(json.dumps(info, indent=2))

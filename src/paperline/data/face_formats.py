@@ -118,10 +118,11 @@ def read_pairs(pairs_path: str | Path, images_root: str | Path, check_files: boo
     for k, ln in enumerate(body):
         f = ln.split()
         try:
+            fold = k // (2 * n)
             if len(f) == 3:
-                out.append(Pair(lfw_name(images_root, f[0], f[1]), lfw_name(images_root, f[0], f[2]), True, k // (2 * n)))
+                out.append(Pair(lfw_name(images_root, f[0], f[1]), lfw_name(images_root, f[0], f[2]), True, fold))
             elif len(f) == 4:
-                out.append(Pair(lfw_name(images_root, f[0], f[1]), lfw_name(images_root, f[2], f[3]), False, k // (2 * n)))
+                out.append(Pair(lfw_name(images_root, f[0], f[1]), lfw_name(images_root, f[2], f[3]), False, fold))
             else:
                 raise ValueError
         except ValueError:

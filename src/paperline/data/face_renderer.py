@@ -233,7 +233,8 @@ class FaceRenderer:
         ambient = rng.uniform(0.45, 0.8)
 
         def shade(color, normal):
-            return tuple(float(v) for v in np.clip(color * (ambient + (1 - ambient) * max(0.0, normal @ light)) * 1.15, 0, 255))
+            lit = color * (ambient + (1 - ambient) * max(0.0, normal @ light)) * 1.15
+            return tuple(float(v) for v in np.clip(lit, 0, 255))
 
         def facing(p3):
             n = p3.mean(0) - np.array([0.0, 0.0, -0.6])
@@ -253,7 +254,8 @@ class FaceRenderer:
             _poly(img, None, beard, shade(ident.hair * 0.8 * ident.beard + ident.skin * (1 - ident.beard),
                                           np.array([0, 0, 1.0])), 1)
         if ident.mole is not None:
-            mp, mz = project(ident.mole[None] + np.array([[0, 0, float(_depth(ident.mole[0], ident.mole[1], ident.shape["face_w"]))]]))
+            depth = float(_depth(ident.mole[0], ident.mole[1], ident.shape["face_w"]))
+            mp, _ = project(ident.mole[None] + np.array([[0, 0, depth]]))
             if (rot @ np.array([ident.mole[0], 0, 0.6]))[2] > 0:
                 cv2.circle(img, tuple(int(v) for v in np.round(mp[0] * _ONE)), int(0.04 * scale * _ONE),
                            (40, 25, 20), -1, cv2.LINE_AA, SHIFT)

@@ -2,9 +2,9 @@
 TAR at FAR from the ROC, and a ROC plot (insightface `eval/verification.py` variant).
 
 Scores are squared L2 distances of L2-normalised embeddings (equivalently 2 − 2 cos); a pair is
-"same" when the distance is below the threshold. The threshold is never picked on the test fold. Where several thresholds tie on the
-training folds we take the middle of that plateau (insightface takes its lowest edge), which keeps a
-cleanly separated test fold from falling just outside it.
+"same" when the distance is below the threshold. The threshold is never picked on the test fold.
+Where several thresholds tie on the training folds we take the middle of that plateau (insightface
+takes its lowest edge), which keeps a cleanly separated test fold from falling just outside it.
 """
 
 from __future__ import annotations
