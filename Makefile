@@ -4,7 +4,10 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
 
-.PHONY: install data demo test test-fast compile bench lint clean
+.PHONY: install data demo test test-fast compile bench lint images clean
+
+IMAGE      ?= $(or $(PAPERLINE_IMAGE),paperline/paperline-cpu:0.1.0)
+CUDA_IMAGE ?= $(or $(PAPERLINE_CUDA_IMAGE),paperline/paperline-cuda:0.1.0)
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -40,6 +43,12 @@ bench: install
 
 lint: install
 	$(BIN)/ruff check src components pipelines tests benchmarks
+
+## build the CPU and CUDA images where a container engine runs (hadolint checks them in make test)
+images:
+	@if docker info >/dev/null 2>&1; then \
+	  docker build -f images/cpu/Dockerfile -t $(IMAGE) . && docker build -f images/cuda/Dockerfile -t $(CUDA_IMAGE) . ; \
+	else echo "no container engine here (docker info failed): images not built"; fi
 
 clean:
 	rm -rf .paperline compiled .pytest_cache

@@ -1,4 +1,4 @@
-"""The decorator every component uses: the project image, no kfp install, no packages_to_install."""
+"""The decorators components use: the project image, no kfp install, no packages_to_install."""
 
 from functools import partial
 
@@ -7,3 +7,4 @@ from kfp import dsl
 from paperline import settings
 
 component = partial(dsl.component, base_image=settings.image(), install_kfp_package=False)
+gpu_component = partial(dsl.component, base_image=settings.image(gpu=True), install_kfp_package=False)

@@ -1,9 +1,9 @@
 from kfp.dsl import Dataset, Input, Metrics, Model, Output
 
-from ._base import component
+from ._base import gpu_component
 
 
-@component
+@gpu_component
 def train_face(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id: str, image_size: int,
                model: Output[Model], metrics: Output[Metrics]) -> str:
     """Train backbone + head; starts the MLflow run of this pipeline run and returns its id."""

@@ -10,7 +10,9 @@ GPU_RESOURCE = "nvidia.com/gpu"
 
 
 def gpu_step(task):
-    gpus = int(os.environ.get("PAPERLINE_GPUS", "0"))
+    from paperline import settings
+
+    gpus = settings.gpus()
     if gpus <= 0:
         return task
     from kfp import kubernetes

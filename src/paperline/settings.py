@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 
 DEFAULT_IMAGE = "paperline/paperline-cpu:0.1.0"
+DEFAULT_CUDA_IMAGE = "paperline/paperline-cuda:0.1.0"
 
 
 def home() -> Path:
@@ -34,8 +35,16 @@ def s3_endpoint() -> str | None:
     return os.environ.get("AWS_ENDPOINT_URL") or os.environ.get("MLFLOW_S3_ENDPOINT_URL")
 
 
-def image() -> str:
-    """The one image reference every component uses: registry/name:version."""
+def gpus() -> int:
+    """GPUs per training step on the cluster (compile time; KFP cannot take it as a run parameter)."""
+    return int(os.environ.get("PAPERLINE_GPUS", "0"))
+
+
+def image(gpu: bool = False) -> str:
+    """The image reference components use (registry/name:version). GPU steps use the CUDA image when
+    the pipeline is compiled with GPUs, the CPU image otherwise."""
+    if gpu and gpus() > 0:
+        return os.environ.get("PAPERLINE_CUDA_IMAGE", DEFAULT_CUDA_IMAGE)
     return os.environ.get("PAPERLINE_IMAGE", DEFAULT_IMAGE)
 
 
