@@ -1,12 +1,32 @@
-"""Cluster settings applied per task; kfp.local ignores them, so the same pipeline runs in both places.
+"""Cluster settings applied per task through kfp-kubernetes; kfp.local ignores them, so the same
+pipeline runs in both places.
 
-GPU count and pool labels are compile-time settings (KFP cannot take a GPU count as a run-time
-parameter): PAPERLINE_GPUS (default 0 = CPU), PAPERLINE_GPU_NODE_LABEL, PAPERLINE_GPU_TAINT_KEY.
+- every task: pod label `paperline.dev/role: pipeline` (the NetworkPolicies let it reach MLflow and S3)
+  and the credentials Secret as env (MLFLOW_TRACKING_URI, AWS_*, MLFLOW_S3_ENDPOINT_URL); only the
+  Secret's name is in the compiled YAML, never a value.
+- training steps: GPU request, node selector and toleration for the GPU pool. GPU count and pool
+  labels are compile-time settings (KFP cannot take a GPU count as a run-time parameter):
+  PAPERLINE_GPUS (default 0 = CPU), PAPERLINE_GPU_NODE_LABEL, PAPERLINE_GPU_TAINT_KEY.
 """
 
 import os
 
 GPU_RESOURCE = "nvidia.com/gpu"
+CREDENTIAL_KEYS = ["MLFLOW_TRACKING_URI", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL",
+                   "MLFLOW_S3_ENDPOINT_URL"]
+
+
+def credentials_secret() -> str:
+    return os.environ.get("PAPERLINE_CREDENTIALS_SECRET", "paperline-pipeline-credentials")
+
+
+def cluster_task(task):
+    from kfp import kubernetes
+
+    kubernetes.add_pod_label(task, label_key="paperline.dev/role", label_value="pipeline")
+    kubernetes.use_secret_as_env(task, secret_name=credentials_secret(),
+                                 secret_key_to_env={k: k for k in CREDENTIAL_KEYS})
+    return task
 
 
 def gpu_step(task):

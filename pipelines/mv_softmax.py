@@ -38,5 +38,7 @@ def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = 
                             image_size=image_size)
     for side_effect in (trained, evaluated, indexed, registered, promoted):
         side_effect.set_caching_options(False)  # MLflow runs, registry versions and aliases
+    for task in (data, checked, trained, evaluated, indexed, registered, promoted):
+        cluster.cluster_task(task)
     Outputs = NamedTuple("Outputs", accuracy=float, run_id=str, version=str, decision=str)
     return Outputs(evaluated.outputs["accuracy"], trained.outputs["Output"], registered.output, promoted.output)

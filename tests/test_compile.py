@@ -30,7 +30,7 @@ def dag_structure(spec: dict) -> dict:
 
 def test_mv_softmax_dag_matches_golden(tmp_path):
     path = compile_pipeline("mv-softmax", tmp_path)
-    got = dag_structure(yaml.safe_load(path.read_text()))
+    got = dag_structure(next(yaml.safe_load_all(path.read_text())))
     golden = GOLDEN / "mv-softmax.json"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(json.dumps(got, indent=2) + "\n")
@@ -40,7 +40,7 @@ def test_mv_softmax_dag_matches_golden(tmp_path):
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERLINE_IMAGE", "registry.local/paperline/cpu:9.9")
     text = compile_pipeline("mv-softmax", tmp_path).read_text()
-    spec = yaml.safe_load(text)
+    spec = next(yaml.safe_load_all(text))
     images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
     assert images == {"registry.local/paperline/cpu:9.9"}
     assert "pip install" not in text
@@ -52,3 +52,19 @@ def test_gpu_settings_appear_only_when_asked(tmp_path, monkeypatch):
     assert "nvidia.com/gpu" in text and "tolerations" in text
     monkeypatch.delenv("PAPERLINE_GPUS")
     assert "nvidia.com/gpu" not in compile_pipeline("mv-softmax", tmp_path / "cpu").read_text()
+
+
+def test_every_task_gets_credentials_from_a_secret_and_no_value_leaks(tmp_path, monkeypatch):
+    for key, value in {"AWS_SECRET_ACCESS_KEY": "leak-me-secret-123", "AWS_ACCESS_KEY_ID": "leak-me-id-456",
+                       "MLFLOW_TRACKING_URI": "http://user:leak-me-pw@mlflow:5000"}.items():
+        monkeypatch.setenv(key, value)
+    text = compile_pipeline("mv-softmax", tmp_path).read_text()
+    assert "leak-me" not in text
+    docs = list(yaml.safe_load_all(text))
+    platform = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    spec = docs[0]
+    assert set(platform) == set(spec["deploymentSpec"]["executors"])  # every task
+    for executor in platform.values():
+        envs = {e["envVar"] for s in executor["secretAsEnv"] for e in s["keyToEnv"]}
+        assert {"MLFLOW_TRACKING_URI", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} <= envs
+        assert executor["podMetadata"]["labels"] == {"paperline.dev/role": "pipeline"}
