@@ -1,4 +1,4 @@
-"""The `paperline` command: list, data build, run, compile, promote, report."""
+"""The `paperline` command: list, data build, run, compile, submit, upload, schedule, runs, promote, report."""
 
 from __future__ import annotations
 
@@ -100,6 +100,70 @@ def compile_cmd(paper: Optional[str] = typer.Argument(None, help="Paper name"),
         names = [p.name for p in all_papers().values() if p.runs] if all_ else [get_paper(paper).name]
         for n in names:
             typer.echo(f"compiled {n} -> {compile_pipeline(n, out)}")
+    except PaperlineError as e:
+        _fail(e)
+
+
+HOST_OPT = typer.Option(None, "--host", envvar="KFP_HOST", help="Kubeflow Pipelines API URL (or env KFP_HOST)")
+PARAM_HELP = "Pipeline or training parameter: key=value (repeatable), as --set for `run`."
+
+
+@app.command()
+def submit(paper: str = typer.Argument(..., help="Paper name"), host: Optional[str] = HOST_OPT,
+           experiment: Optional[str] = typer.Option(None, help="Experiment (default: the paper's name)"),
+           param: List[str] = typer.Option([], "--param", help=PARAM_HELP)):
+    """Compile the paper's pipeline and start a run on a Kubeflow Pipelines cluster."""
+    try:
+        from .config import parse_sets
+        from .runner import submit as do_submit
+
+        res = do_submit(paper, host or "", experiment, parse_sets(param))
+        typer.echo(f"submitted run {res['run_id']} in experiment {res['experiment']}")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def upload(paper: str = typer.Argument(..., help="Paper name"), host: Optional[str] = HOST_OPT,
+           version: Optional[str] = typer.Option(None, help="Version name (default: paper-gitsha-timestamp)")):
+    """Upload the compiled pipeline (first time) or a new version of it to Kubeflow Pipelines."""
+    try:
+        from .runner import upload as do_upload
+
+        res = do_upload(paper, host or "", version)
+        what = "uploaded pipeline" if res["created"] else "uploaded new version"
+        typer.echo(f"{what} {res['version']} (pipeline id {res['pipeline_id']})")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def schedule(paper: str = typer.Argument(..., help="Paper name"), host: Optional[str] = HOST_OPT,
+             cron: str = typer.Option(..., help="KFP cron, 6 fields with seconds first, e.g. '0 0 3 * * *'"),
+             experiment: Optional[str] = typer.Option(None, help="Experiment (default: the paper's name)"),
+             param: List[str] = typer.Option([], "--param", help=PARAM_HELP)):
+    """Create a recurring run (max_concurrency=1, no catch-up) for retraining."""
+    try:
+        from .config import parse_sets
+        from .runner import schedule as do_schedule
+
+        res = do_schedule(paper, host or "", cron, experiment, parse_sets(param))
+        typer.echo(f"scheduled {res['recurring_run_id']} ({res['cron']}) in experiment {res['experiment']}")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def runs(host: Optional[str] = HOST_OPT, experiment: Optional[str] = typer.Option(None, help="Only this experiment"),
+         limit: int = typer.Option(20, help="How many, newest first")):
+    """List runs on the cluster with their state."""
+    try:
+        from .runner import list_runs
+
+        rows = list_runs(host or "", experiment, limit)
+        typer.echo(f"{'run id':<38} {'state':<10} {'created':<26} name")
+        for r in rows:
+            typer.echo(f"{r['run_id']:<38} {str(r['state']):<10} {r['created_at'][:25]:<26} {r['name']}")
     except PaperlineError as e:
         _fail(e)
 

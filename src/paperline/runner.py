@@ -86,3 +86,95 @@ def compile_pipeline(paper_name: str, out_dir: str | Path) -> Path:
     path = out_dir / f"{paper.name}.yaml"
     compiler.Compiler().compile(func, str(path), pipeline_parameters={"model_name": paper.model_name})
     return path
+
+
+# -- the cluster: Kubeflow Pipelines API through kfp.Client ------------------------------------------
+
+def kfp_client(host: str):
+    """kfp.Client for `host`, checked with a health call so a wrong URL fails here, clearly."""
+    import kfp
+
+    if not host:
+        raise ConfigError("no Kubeflow Pipelines host: pass --host URL or set KFP_HOST")
+    try:
+        client = kfp.Client(host=host)
+        client.get_kfp_healthz(sleep_duration=0)
+    except Exception as e:  # noqa: BLE001 - connection refused, DNS, TLS, HTTP errors alike
+        raise PaperlineError(f"Kubeflow Pipelines at {host} is unreachable: {str(e).splitlines()[0]}") from None
+    return client
+
+
+def _api_call(what: str, fn, *args, **kwargs):
+    try:
+        return fn(*args, **kwargs)
+    except PaperlineError:
+        raise
+    except Exception as e:  # noqa: BLE001 - kfp_server_api.ApiException and friends
+        body = getattr(e, "body", None) or str(e)
+        raise PaperlineError(f"{what} failed: {str(body).strip()[:500]}") from None
+
+
+def _compiled(paper: Paper, tmp: str) -> str:
+    return str(compile_pipeline(paper.name, tmp))
+
+
+def submit(paper_name: str, host: str, experiment: str | None, overrides: dict) -> dict:
+    import tempfile
+
+    paper = get_paper(paper_name)
+    args = pipeline_arguments(paper, overrides)
+    client = kfp_client(host)
+    with tempfile.TemporaryDirectory() as tmp:
+        res = _api_call("run submission", client.create_run_from_pipeline_package, _compiled(paper, tmp),
+                        arguments=args, experiment_name=experiment or paper.name,
+                        run_name=f"{paper.name} {settings.git_sha()[:8]}")
+    return {"run_id": res.run_id, "experiment": experiment or paper.name, "arguments": args}
+
+
+def upload(paper_name: str, host: str, version: str | None = None) -> dict:
+    """Uploads the pipeline on first use, then a new version of it on every call."""
+    import tempfile
+    import time
+
+    paper = get_paper(paper_name)
+    client = kfp_client(host)
+    version = version or f"{paper.name}-{settings.git_sha()[:8]}-{time.strftime('%Y%m%d-%H%M%S')}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = _compiled(paper, tmp)
+        pid = _api_call("pipeline lookup", client.get_pipeline_id, paper.name)
+        if pid is None:
+            p = _api_call("pipeline upload", client.upload_pipeline, path, pipeline_name=paper.name,
+                          description=paper.title)
+            return {"pipeline_id": p.pipeline_id, "version": paper.name, "created": True}
+        v = _api_call("pipeline version upload", client.upload_pipeline_version, path,
+                      pipeline_version_name=version, pipeline_id=pid)
+        return {"pipeline_id": pid, "version": v.display_name, "version_id": v.pipeline_version_id,
+                "created": False}
+
+
+def schedule(paper_name: str, host: str, cron: str, experiment: str | None, overrides: dict) -> dict:
+    """A recurring run: at most one at a time (max_concurrency=1), no catch-up of missed runs."""
+    import tempfile
+
+    if len(cron.split()) != 6:
+        raise ConfigError(f"--cron needs 6 fields, seconds first (KFP's cron), e.g. '0 0 3 * * *'; got {cron!r}")
+    paper = get_paper(paper_name)
+    args = pipeline_arguments(paper, overrides)
+    client = kfp_client(host)
+    exp = _api_call("experiment", client.create_experiment, experiment or paper.name)
+    with tempfile.TemporaryDirectory() as tmp:
+        rec = _api_call("recurring run creation", client.create_recurring_run, exp.experiment_id,
+                        job_name=f"{paper.name} on {cron}", cron_expression=cron, max_concurrency=1,
+                        no_catchup=True, params=args, pipeline_package_path=_compiled(paper, tmp), enabled=True)
+    return {"recurring_run_id": rec.recurring_run_id, "cron": cron, "experiment": exp.display_name}
+
+
+def list_runs(host: str, experiment: str | None = None, limit: int = 20) -> list[dict]:
+    client = kfp_client(host)
+    kwargs = {}
+    if experiment:
+        exp = _api_call("experiment lookup", client.get_experiment, experiment_name=experiment)
+        kwargs["experiment_id"] = exp.experiment_id
+    res = _api_call("run listing", client.list_runs, page_size=limit, sort_by="created_at desc", **kwargs)
+    return [{"run_id": r.run_id, "name": r.display_name, "state": r.state, "created_at": str(r.created_at)}
+            for r in (res.runs or [])]
