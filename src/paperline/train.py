@@ -128,6 +128,31 @@ def _save_atomic(obj, path: Path):
     os.replace(tmp, path)
 
 
+class _Net(nn.Module):
+    """Backbone and head as one module, so DDP all-reduces both in one pass."""
+
+    def __init__(self, backbone, head):
+        super().__init__()
+        self.backbone, self.head = backbone, head
+
+    def forward(self, x, y, cuda: bool):
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cuda):
+            emb = self.backbone(x)
+        return emb.float(), self.head(emb.float(), y)
+
+
+def dist_context(cuda: bool) -> tuple[int, int]:
+    """(rank, world size). Under torchrun / a Trainer TrainJob (WORLD_SIZE > 1) this joins the process
+    group from the env (gloo on CPU, nccl on CUDA); otherwise (0, 1)."""
+    import torch.distributed as dist
+
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return 0, 1
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if cuda else "gloo")
+    return dist.get_rank(), dist.get_world_size()
+
+
 def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, work_dir: str | Path,
                resume: bool = True, on_epoch: Callable[[int, dict], None] | None = None,
                max_steps: int | None = None) -> tuple[FaceEmbedder, list[dict]]:
@@ -142,8 +167,14 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
     seed_everything(cfg.seed)
     device = pick_device(cfg.device)
     cuda = device.type == "cuda"
+    rank, world = dist_context(cuda)
     if cuda:
+        if world > 1:
+            device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
+            torch.cuda.set_device(device)
         torch.backends.cudnn.benchmark = True
+    if cfg.batch_size % world:
+        raise ConfigError(f"batch_size {cfg.batch_size} is not divisible by the {world} training processes")
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
 
@@ -162,6 +193,9 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
     head.to(device)
     if cuda:
         backbone = backbone.to(memory_format=torch.channels_last)
+    net = _Net(backbone, head)
+    if world > 1:
+        net = nn.parallel.DistributedDataParallel(net, device_ids=[device.index] if cuda else None)
     params = [{"params": backbone.parameters()}, {"params": head.parameters()}]
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     per_epoch = max(1, len(x_all) // cfg.batch_size)
@@ -192,19 +226,19 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
         head.train()
         order = torch.randperm(len(x_all), generator=gen)
         t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        bar = tqdm(range(per_epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", mininterval=2)
+        bar = tqdm(range(per_epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", mininterval=2,
+                   disable=rank != 0)
         for b in bar:
             idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-            flip = (torch.rand(len(idx), generator=gen) < 0.5).to(device, non_blocking=True)
+            flip = torch.rand(len(idx), generator=gen) < 0.5
+            idx, flip = idx[rank::world], flip[rank::world].to(device, non_blocking=True)  # this rank's share
             idx = idx.to(x_all.device, non_blocking=True)
             x = x_all[idx].to(device, non_blocking=True)
             y = y_all[idx].to(device, non_blocking=True)
             x = normalize(torch.where(flip[:, None, None, None], x.flip(3), x))
             if cuda:
                 x = x.contiguous(memory_format=torch.channels_last)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=cuda):
-                emb = backbone(x)
-            logits = head(emb.float(), y)
+            emb, logits = net(x, y, cuda)
             loss = F.cross_entropy(logits, y)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch + 1}, batch {b}; lower lr")
@@ -221,16 +255,24 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{sched.get_last_lr()[0]:.4f}")
             if max_steps and step >= max_steps:
                 break
+        if world > 1:  # every rank saw its share: sum the counters over ranks
+            import torch.distributed as dist
+
+            sums = torch.tensor([loss_sum, float(seen), float(correct)], dtype=torch.float64)
+            dist.all_reduce(sums)
+            loss_sum, seen, correct = sums[0].item(), int(sums[1].item()), int(sums[2].item())
         rec = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
                "lr": sched.get_last_lr()[0], "images_per_second": seen / (time.perf_counter() - t0)}
         history.append(rec)
-        print(f"epoch {epoch + 1}: loss {rec['loss']:.4f} train acc {rec['train_accuracy']:.3f} "
-              f"{rec['images_per_second']:.0f} img/s", flush=True)
-        if on_epoch:
-            on_epoch(epoch + 1, rec)
-        _save_atomic({"config": asdict(cfg), "backbone": backbone.state_dict(), "head": head.state_dict(),
-                      "optimizer": opt.state_dict(), "scheduler": sched.state_dict(), "generator": gen.get_state(),
-                      "torch_rng": torch.get_rng_state(), "history": history, "epoch": epoch}, ckpt)
+        if rank == 0:
+            print(f"epoch {epoch + 1}: loss {rec['loss']:.4f} train acc {rec['train_accuracy']:.3f} "
+                  f"{rec['images_per_second']:.0f} img/s", flush=True)
+            if on_epoch:
+                on_epoch(epoch + 1, rec)
+            _save_atomic({"config": asdict(cfg), "backbone": backbone.state_dict(), "head": head.state_dict(),
+                          "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                          "generator": gen.get_state(), "torch_rng": torch.get_rng_state(), "history": history,
+                          "epoch": epoch}, ckpt)
         if max_steps and step >= max_steps:
             break
     model = FaceEmbedder(backbone.to("cpu").to(memory_format=torch.contiguous_format), cfg.input_size).eval()
