@@ -127,7 +127,6 @@ class S3Store:
 
     def exists(self, key: str) -> bool:
         from minio.error import S3Error
-
         from urllib3.exceptions import HTTPError
 
         try:
