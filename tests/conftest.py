@@ -103,3 +103,77 @@ def s3_env(seaweedfs, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", seaweedfs["key"])
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", seaweedfs["secret"])
     return seaweedfs
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server (Debian's) on 127.0.0.1 with database and user `mlflow`."""
+    import glob
+    import subprocess
+    import tempfile
+
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        pytest.fail("PostgreSQL server binaries not found: `apt-get install postgresql` (.ci/run does)")
+    bindir = Path(found[-1]).parent
+    root = Path(tempfile.mkdtemp(prefix="paperline-pg-"))
+    as_pg = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root
+        shutil.chown(root, "postgres", "postgres")
+        as_pg = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    data = root / "data"
+
+    def run(*cmd):
+        res = subprocess.run([*as_pg, *cmd], capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout + res.stderr
+        return res
+
+    run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "pg.log"), "-w", "-o",
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1", "start")
+    try:
+        for sql in ("CREATE USER mlflow PASSWORD 'mlflow-pw'", "CREATE DATABASE mlflow OWNER mlflow"):
+            run("psql", "-h", str(root), "-p", str(port), "-U", "postgres", "-c", sql)
+        yield {"uri": f"postgresql+psycopg2://mlflow:mlflow-pw@127.0.0.1:{port}/mlflow", "port": port}
+    finally:
+        subprocess.run([*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(postgres, seaweedfs, tmp_path_factory):
+    """`mlflow server` on PostgreSQL with artifacts proxied to s3://mlflow on the SeaweedFS server."""
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    if not seaweedfs["client"].bucket_exists("mlflow"):
+        seaweedfs["client"].make_bucket("mlflow")
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_S3_ENDPOINT_URL": seaweedfs["endpoint"], "AWS_ACCESS_KEY_ID": seaweedfs["key"],
+           "AWS_SECRET_ACCESS_KEY": seaweedfs["secret"]}
+    log_path = tmp_path_factory.mktemp("mlflow") / "server.log"
+    log = open(log_path, "w")
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri", postgres["uri"],
+                             "--artifacts-destination", "s3://mlflow", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2)
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"mlflow server did not start: {log_path.read_text()[-3000:]}")
+            time.sleep(1)
+    yield {"url": url, "proc": proc}
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
