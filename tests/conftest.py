@@ -72,7 +72,9 @@ def seaweedfs(tmp_path_factory):
     proc = subprocess.Popen([weed, "server", f"-dir={root / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                              f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
                              f"-filer.port={ports['filer']}", "-s3", f"-s3.port={ports['s3']}",
-                             f"-s3.config={root / 's3.json'}", "-master.volumeSizeLimitMB=64"],
+                             f"-s3.config={root / 's3.json'}", "-master.volumeSizeLimitMB=64",
+                             "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.autoCreateBucket=false",
+                             "-volume.max=300"],
                             stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     from minio import Minio

@@ -92,6 +92,9 @@ class S3Store:
             return StorageError(f"{what}: no such object")
         if code:
             return StorageError(f"{what}: {code}: {getattr(e, 'message', e)}")
+        reason = getattr(e, "reason", None)
+        if reason is not None and type(reason).__name__ == "ResponseError":
+            return StorageError(f"{what}: {self.endpoint} kept answering with server errors ({reason})")
         return StorageError(f"{what}: S3 endpoint {self.endpoint} unreachable ({type(e).__name__})")
 
     def _call(self, what: str, fn, *args, **kwargs):
