@@ -10,12 +10,13 @@ from paperline.components.promote import promote_face
 from paperline.components.register import register_face
 from paperline.components.train import train_face
 from paperline.components.validate import validate_face
+from paperline import settings
 from paperline.pipelines import cluster
 
 PAPER = "mv-softmax"
 
 
-@dsl.pipeline(name=PAPER,
+@dsl.pipeline(name=PAPER, pipeline_root=settings.pipeline_root(),
               description="MV-Softmax face recognition: train, verify (LFW protocol), index, register, promote")
 def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = "", config: dict = {},
              model_name: str = "paperline-mv-softmax", image_size: int = 112, min_identities: int = 2,

@@ -68,3 +68,19 @@ def test_every_task_gets_credentials_from_a_secret_and_no_value_leaks(tmp_path, 
         envs = {e["envVar"] for s in executor["secretAsEnv"] for e in s["keyToEnv"]}
         assert {"MLFLOW_TRACKING_URI", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} <= envs
         assert executor["podMetadata"]["labels"] == {"paperline.dev/role": "pipeline"}
+
+
+def test_pipeline_root_and_image_from_the_compile_command(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("PAPERLINE_PIPELINE_ROOT", "")  # restored after the test; the CLI sets both
+    monkeypatch.setenv("PAPERLINE_IMAGE", "paperline/paperline-cpu:0.1.0")
+
+    from paperline.cli import app
+
+    res = CliRunner().invoke(app, ["compile", "mv-softmax", "-o", str(tmp_path), "--pipeline-root",
+                                   "s3://paperline/pipeline-root", "--image", "reg.local/p/cpu:7"])
+    assert res.exit_code == 0, res.output
+    spec = next(yaml.safe_load_all((tmp_path / "mv-softmax.yaml").read_text()))
+    assert spec["defaultPipelineRoot"] == "s3://paperline/pipeline-root"
+    assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {"reg.local/p/cpu:7"}

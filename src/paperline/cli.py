@@ -89,9 +89,19 @@ def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)
 @app.command("compile")
 def compile_cmd(paper: Optional[str] = typer.Argument(None, help="Paper name"),
                 all_: bool = typer.Option(False, "--all", help="Compile every paper that has a pipeline"),
-                out: Path = typer.Option(Path("compiled"), "--out", "-o", help="Output directory")):
-    """Compile pipeline YAML to upload in the Kubeflow UI or pass to `kfp run submit`."""
+                out: Path = typer.Option(Path("compiled"), "--out", "-o", help="Output directory"),
+                pipeline_root: Optional[str] = typer.Option(None, help="Artifact root on the cluster, e.g. "
+                                                            "s3://bucket/pipeline-root (env PAPERLINE_PIPELINE_ROOT)"),
+                image: Optional[str] = typer.Option(None, help="Project image registry/name:version "
+                                                    "(env PAPERLINE_IMAGE)")):
+    """Compile pipeline YAML to upload in the Kubeflow UI or pass to `kfp run create`."""
     try:
+        import os
+
+        if pipeline_root:
+            os.environ["PAPERLINE_PIPELINE_ROOT"] = pipeline_root
+        if image:
+            os.environ["PAPERLINE_IMAGE"] = image
         from .papers import all_papers, get_paper
         from .runner import compile_pipeline
 

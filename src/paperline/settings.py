@@ -48,6 +48,11 @@ def image(gpu: bool = False) -> str:
     return os.environ.get("PAPERLINE_IMAGE", DEFAULT_IMAGE)
 
 
+def pipeline_root() -> str | None:
+    """Where KFP stores artifacts on the cluster, e.g. s3://paperline/pipeline-root (compile time)."""
+    return os.environ.get("PAPERLINE_PIPELINE_ROOT") or None
+
+
 def project_root() -> Path:
     """The checkout (for dvc.yaml, params.yaml); PAPERLINE_PROJECT overrides the cwd search."""
     if "PAPERLINE_PROJECT" in os.environ:
