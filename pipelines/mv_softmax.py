@@ -3,6 +3,8 @@
 from typing import NamedTuple
 
 from kfp import dsl
+
+from paperline import settings
 from paperline.components.evaluate import evaluate_face
 from paperline.components.index_build import index_build_face
 from paperline.components.ingest import ingest
@@ -10,7 +12,6 @@ from paperline.components.promote import promote_face
 from paperline.components.register import register_face
 from paperline.components.train import train_face
 from paperline.components.validate import validate_face
-from paperline import settings
 from paperline.pipelines import cluster
 
 PAPER = "mv-softmax"

@@ -4,6 +4,7 @@ import json
 
 import pytest
 from kfp import dsl
+
 from paperline.components.evaluate import evaluate_face
 from paperline.components.index_build import index_build_face
 from paperline.components.ingest import ingest
@@ -11,7 +12,6 @@ from paperline.components.promote import promote_face
 from paperline.components.register import register_face
 from paperline.components.train import train_face
 from paperline.components.validate import validate_face
-
 from paperline.errors import ValidationFailed
 
 TINY_CFG = {"width": 0.25, "input_size": 32, "embedding_size": 16, "batch_size": 8, "epochs": 1, "threads": 1}
