@@ -25,13 +25,16 @@ def paper_report(name: str) -> str:
     else:
         lines.append(f"latest run {run.info.run_id} (data md5 {run.data.tags.get('data_md5', '?')}, "
                      f"git {run.data.tags.get('git_sha', '?')[:10]})")
-    lines += ["", f"{'metric':<24} {'benchmark':<18} {'paper':>8} {'ours':>8}  source / our data"]
+    lines += ["", "paper (reference numbers):", f"  {'metric':<24} {'benchmark':<18} {'value':>8}  source"]
     for ref in paper.reference:
-        ours = run.data.metrics.get(ref["metric"]) if run else None
-        ours_s = f"{ours:8.4f}" if ours is not None else f"{'-':>8}"
-        lines.append(f"{ref['metric']:<24} {ref['benchmark']:<18} {ref['value']:8.4f} {ours_s}  {ref['source']}")
+        lines.append(f"  {ref['metric']:<24} {ref['benchmark']:<18} {ref['value']:8.4f}  {ref['source']}")
     if run is not None:
-        lines.append("")
-        lines.append("ours is measured on the embedded procedural face set (not the paper's benchmark); "
-                     "compare orderings, not absolute numbers.")
+        md5 = run.data.tags.get("data_md5", "?")[:12]
+        lines += ["", f"ours (latest run, on its own evaluation data, data md5 {md5}):"]
+        for metric in paper.metrics:
+            key = metric.replace("@", "_at_").replace("=", "_")
+            value = run.data.metrics.get(key)
+            lines.append(f"  {metric:<24} {value:8.4f}" if value is not None else f"  {metric:<24} {'-':>8}")
+        lines += ["", "ours is measured on the embedded procedural face set unless the run was given a real "
+                  "dataset; compare orderings, not absolute numbers."]
     return "\n".join(lines)
