@@ -1,0 +1,52 @@
+"""Registration when the artifact store fails: the model's artifacts cannot be written, so no model
+version may exist and no alias may move. The MLflow server here proxies artifacts to a bucket that
+does not exist on the (real) SeaweedFS server, so every artifact upload is refused."""
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+import torch
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def broken_artifact_server(s3_env, tmp_path):
+    from conftest import _free_port
+
+    port = _free_port()
+    env = {**os.environ, "MLFLOW_S3_ENDPOINT_URL": s3_env["endpoint"]}
+    proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri",
+                             f"sqlite:///{tmp_path / 'mlflow.db'}", "--artifacts-destination",
+                             "s3://bucket-that-does-not-exist", "--host", "127.0.0.1", "--port", str(port),
+                             "--workers", "1"], stdout=open(tmp_path / "log", "w"), stderr=subprocess.STDOUT, env=env)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{url}/health", timeout=2)
+            break
+        except Exception:  # noqa: BLE001 - not up yet
+            time.sleep(1)
+    yield url
+    proc.terminate()
+    proc.wait(15)
+
+
+def test_failed_artifact_upload_registers_nothing(broken_artifact_server, monkeypatch):
+    from paperline import tracking
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", broken_artifact_server)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")  # fail in seconds, not minutes
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    run_id = tracking.start_run("fault-test", {"kfp.run_id": "x"}, {"head": "mv_am"})
+    with pytest.raises(Exception) as err:  # noqa: B017 - whatever MLflow raises, it must raise
+        tracking.register_model(run_id, torch.nn.Linear(2, 2), "fault-model", "verification_accuracy", 0.9,
+                                "md5", ["torch==2.13.0"])
+    assert "artifacts" in str(err.value)
+    c = tracking.client()
+    assert c.search_model_versions("name='fault-model'") == []
+    assert tracking.champion("fault-model") is None
