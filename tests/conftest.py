@@ -49,13 +49,39 @@ def _free_port() -> int:
 S3_KEY, S3_SECRET = "paperline", "paperline-test-secret"
 
 
+def wait_for_server(name: str, ready, proc, log_path: Path, timeout: float) -> None:
+    """Polls `ready()` until it stops raising; fails the test with the server's log if it dies or times out."""
+    import time
+
+    deadline = time.time() + timeout
+    while True:
+        try:
+            ready()
+            return
+        except Exception:  # noqa: BLE001 - not up yet
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"{name} did not start: {log_path.read_text()[-3000:]}")
+            time.sleep(0.5)
+
+
+def stop_server(proc, log) -> None:
+    import subprocess
+
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
     """A real SeaweedFS S3 server (`weed server -s3`) on 127.0.0.1, started once and stopped."""
     import json
     import subprocess
     import sys
-    import time
 
     weed = shutil.which("weed", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
     if weed is None:
@@ -80,23 +106,9 @@ def seaweedfs(tmp_path_factory):
     from minio import Minio
 
     client = Minio(f"127.0.0.1:{ports['s3']}", S3_KEY, S3_SECRET, secure=False, region="us-east-1")
-    deadline = time.time() + 60
-    while True:
-        try:
-            client.list_buckets()
-            break
-        except Exception:  # noqa: BLE001 - not up yet
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"SeaweedFS did not start: {(root / 'weed.log').read_text()[-2000:]}")
-            time.sleep(0.5)
+    wait_for_server("SeaweedFS", client.list_buckets, proc, root / "weed.log", 60)
     yield {"endpoint": endpoint, "client": client, "key": S3_KEY, "secret": S3_SECRET, "proc": proc, "root": root}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_server(proc, log)
 
 
 @pytest.fixture
@@ -148,7 +160,6 @@ def mlflow_server(postgres, seaweedfs, tmp_path_factory):
     """`mlflow server` on PostgreSQL with artifacts proxied to s3://mlflow on the SeaweedFS server."""
     import subprocess
     import sys
-    import time
     import urllib.request
 
     if not seaweedfs["client"].bucket_exists("mlflow"):
@@ -162,20 +173,6 @@ def mlflow_server(postgres, seaweedfs, tmp_path_factory):
                              "--artifacts-destination", "s3://mlflow", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 120
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2)
-            break
-        except Exception:  # noqa: BLE001 - not up yet
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail(f"mlflow server did not start: {log_path.read_text()[-3000:]}")
-            time.sleep(1)
+    wait_for_server("mlflow server", lambda: urllib.request.urlopen(f"{url}/health", timeout=2), proc, log_path, 120)
     yield {"url": url, "proc": proc}
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    stop_server(proc, log)

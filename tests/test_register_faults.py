@@ -5,7 +5,6 @@ does not exist on the (real) SeaweedFS server, so every artifact upload is refus
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 import pytest
@@ -16,24 +15,20 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def broken_artifact_server(s3_env, tmp_path):
-    from conftest import _free_port
+    from conftest import _free_port, stop_server, wait_for_server
 
     port = _free_port()
     env = {**os.environ, "MLFLOW_S3_ENDPOINT_URL": s3_env["endpoint"]}
+    log = open(tmp_path / "log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri",
                              f"sqlite:///{tmp_path / 'mlflow.db'}", "--artifacts-destination",
                              "s3://bucket-that-does-not-exist", "--host", "127.0.0.1", "--port", str(port),
-                             "--workers", "1"], stdout=open(tmp_path / "log", "w"), stderr=subprocess.STDOUT, env=env)
+                             "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            urllib.request.urlopen(f"{url}/health", timeout=2)
-            break
-        except Exception:  # noqa: BLE001 - not up yet
-            time.sleep(1)
+    wait_for_server("mlflow server", lambda: urllib.request.urlopen(f"{url}/health", timeout=2), proc,
+                    tmp_path / "log", 120)
     yield url
-    proc.terminate()
-    proc.wait(15)
+    stop_server(proc, log)
 
 
 def test_failed_artifact_upload_registers_nothing(broken_artifact_server, monkeypatch):
