@@ -130,36 +130,33 @@ class KfpStub:
             return 200, {"pipeline_versions": items, "total_size": len(items)}
         return 404, {"error_message": f"no route {path}", "code": 5}
 
+    @staticmethod
+    def _store(store: dict, id_key: str, body: dict, **fields) -> tuple[int, dict]:
+        item = {**body, id_key: str(uuid.uuid4()), "created_at": _now(), **fields}
+        store[item[id_key]] = item
+        return 200, item
+
     def post(self, url, raw: bytes, ctype: str):
         path, q = url.path, parse_qs(url.query)
+        body = {} if ctype.startswith("multipart") else json.loads(raw or b"{}")  # bad JSON -> 400
         if path == f"{PREFIX}/experiments":
-            body = json.loads(raw or b"{}")
             validate_model(body, "V2beta1Experiment")
             if not body.get("display_name"):
                 raise ValueError("experiment needs a display_name")
-            exp = {**body, "experiment_id": str(uuid.uuid4()), "created_at": _now(), "storage_state": "AVAILABLE"}
-            self.experiments[exp["experiment_id"]] = exp
-            return 200, exp
+            return self._store(self.experiments, "experiment_id", body, storage_state="AVAILABLE")
         if path == f"{PREFIX}/runs":
-            body = json.loads(raw or b"{}")
             validate_model(body, "V2beta1Run")
             self._check_pipeline(body)
             if body.get("experiment_id") and body["experiment_id"] not in self.experiments:
                 raise ValueError(f"experiment {body['experiment_id']} does not exist")
-            run = {**body, "run_id": str(uuid.uuid4()), "created_at": _now(), "state": "PENDING",
-                   "storage_state": "AVAILABLE"}
-            self.runs[run["run_id"]] = run
-            return 200, run
+            return self._store(self.runs, "run_id", body, state="PENDING", storage_state="AVAILABLE")
         if path == f"{PREFIX}/recurringruns":
-            body = json.loads(raw or b"{}")
             validate_model(body, "V2beta1RecurringRun")
             self._check_pipeline(body)
             cron = ((body.get("trigger") or {}).get("cron_schedule") or {}).get("cron", "")
             if len(cron.split()) != 6:
                 raise ValueError(f"cron must have 6 fields (seconds first), got {cron!r}")
-            rec = {**body, "recurring_run_id": str(uuid.uuid4()), "created_at": _now(), "status": "ENABLED"}
-            self.recurring[rec["recurring_run_id"]] = rec
-            return 200, rec
+            return self._store(self.recurring, "recurring_run_id", body, status="ENABLED")
         if path in (f"{PREFIX}/pipelines/upload", f"{PREFIX}/pipelines/upload_version"):
             spec = self._uploaded_spec(raw, ctype)
             if path.endswith("/upload"):

@@ -157,8 +157,8 @@ def landmarks_3d(ident: Identity, expr: dict) -> np.ndarray:
     return pts + ident.jitter
 
 
-def _shell(ident: Identity, n: int = 24) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """3-D outlines of the skin (forehead arc), the hair cap and the beard region."""
+def _shell(ident: Identity, n: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """3-D outlines of the skin (jaw-to-forehead arc and the head behind it) and of the hair."""
     s = ident.shape
     fw = s["face_w"]
     phi = np.linspace(-math.pi / 2, math.pi / 2, n)
@@ -175,7 +175,7 @@ def _shell(ident: Identity, n: int = 24) -> tuple[np.ndarray, np.ndarray, np.nda
                       [-fw * 0.9, -0.1 + 0.9 * hl, -0.6], [fw * 0.9, -0.1 + 0.9 * hl, -0.6],
                       [-fw * 0.7, -1.0, -1.1], [fw * 0.7, -1.0, -1.1], [0.0, -0.2 + 0.9 * hl, -1.3]])
     hair = np.concatenate([cap, sides])
-    return forehead, hair, sides
+    return forehead, hair
 
 
 def _rotation(p: Pose) -> np.ndarray:
@@ -214,7 +214,7 @@ class FaceRenderer:
                 "eye_open": float(rng.uniform(0.35, 1.2)), "brow_raise": float(rng.uniform(-0.5, 1)),
                 "gaze": rng.uniform(-1, 1, 2)}
         pts3 = landmarks_3d(ident, expr)
-        forehead, hair3, _ = _shell(ident)
+        forehead, hair3 = _shell(ident)
         rot = _rotation(pose)
         scale = size / 112 * 30.0 * rng.uniform(0.95, 1.05)
         center = np.array([size / 2, size * 0.47]) + rng.normal(0, size * 0.01, 2)

@@ -19,7 +19,7 @@ from .face_formats import decode_image, list_image_folder, read_pairs
 from .recordio import read_face_rec
 
 
-def _image_rows(paths, size):
+def _image_rows(paths):
     rows = []
     for p in paths:
         try:
@@ -35,7 +35,7 @@ def face_tables(root: str | Path, size: int) -> dict[str, pd.DataFrame]:
     train = root / "train"
     images_dir = train / "images" if (train / "images").is_dir() else train
     paths, labels, names = list_image_folder(images_dir)
-    rows = _image_rows(paths, size)
+    rows = _image_rows(paths)
     rec = train / "train.rec"
     if rec.exists():
         k = 0
@@ -60,7 +60,7 @@ def face_tables(root: str | Path, size: int) -> dict[str, pd.DataFrame]:
     folds = pair_df.groupby("fold")["same"].agg(same_pairs="sum", pairs="count").reset_index()
     folds["different_pairs"] = folds["pairs"] - folds["same_pairs"]
     vpaths = sorted({p for pr in pairs for p in (pr.left, pr.right) if p.is_file()})
-    rows += _image_rows(vpaths, size)
+    rows += _image_rows(vpaths)
     return {"images": pd.DataFrame(rows), "identities": ids, "pairs": pair_df, "folds": folds}
 
 
