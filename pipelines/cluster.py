@@ -44,3 +44,26 @@ def gpu_step(task):
     kubernetes.add_toleration(task, key=os.environ.get("PAPERLINE_GPU_TAINT_KEY", GPU_RESOURCE),
                               operator="Exists", effect="NoSchedule")
     return task
+
+
+def face_train_task(paper: str, config, dataset, image_size):
+    """The training task of a face pipeline: training in the step's own pod (default), or with
+    PAPERLINE_TRAIN_NODES=N a launcher that runs it as a Kubeflow Trainer TrainJob on N nodes. Both
+    give the same outputs (model, metrics, MLflow run id). The launcher's CPU/memory/GPU requests,
+    node selector and tolerations are forwarded to the TrainJob's nodes by TaskConfig passthrough."""
+    from kfp import dsl
+
+    from paperline import settings
+    from paperline.components.train import train_face
+    from paperline.components.train_distributed import train_face_distributed
+
+    common = dict(paper=paper, config=config, dataset=dataset, kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+                  image_size=image_size)
+    nodes = settings.train_nodes()
+    if nodes <= 0:
+        return gpu_step(train_face(**common))
+    task = train_face_distributed(**common, nodes=nodes, local_procs=settings.local_procs(),
+                                  trainer_image=settings.image(gpu=True), staging_uri=settings.staging_uri())
+    task.set_cpu_request(os.environ.get("PAPERLINE_TRAIN_CPU", "4"))
+    task.set_memory_request(os.environ.get("PAPERLINE_TRAIN_MEMORY", "16Gi"))
+    return gpu_step(task)

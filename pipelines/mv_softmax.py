@@ -10,7 +10,6 @@ from paperline.components.index_build import index_build_face
 from paperline.components.ingest import ingest
 from paperline.components.promote import promote_face
 from paperline.components.register import register_face
-from paperline.components.train import train_face
 from paperline.components.validate import validate_face
 from paperline.pipelines import cluster
 
@@ -26,9 +25,7 @@ def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = 
     data = ingest(data_path=data_path, data_repo=data_repo, data_rev=data_rev)
     checked = validate_face(dataset=data.outputs["dataset"], image_size=image_size, min_identities=min_identities,
                             min_images_per_identity=min_images_per_identity)
-    trained = train_face(paper=PAPER, config=config, dataset=data.outputs["dataset"],
-                         kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER, image_size=image_size).after(checked)
-    cluster.gpu_step(trained)
+    trained = cluster.face_train_task(PAPER, config, data.outputs["dataset"], image_size).after(checked)
     evaluated = evaluate_face(dataset=data.outputs["dataset"], model=trained.outputs["model"],
                               run_id=trained.outputs["Output"], image_size=image_size)
     indexed = index_build_face(dataset=data.outputs["dataset"], model=trained.outputs["model"],

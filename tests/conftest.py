@@ -119,6 +119,16 @@ def s3_env(seaweedfs, monkeypatch):
     return seaweedfs
 
 
+@pytest.fixture
+def bucket(s3_env):
+    """A fresh, empty bucket on the SeaweedFS server."""
+    import uuid
+
+    name = f"pl-{uuid.uuid4().hex[:10]}"
+    s3_env["client"].make_bucket(name)
+    return name
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server (Debian's) on 127.0.0.1 with database and user `mlflow`."""

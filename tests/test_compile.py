@@ -84,3 +84,27 @@ def test_pipeline_root_and_image_from_the_compile_command(tmp_path, monkeypatch)
     spec = next(yaml.safe_load_all((tmp_path / "mv-softmax.yaml").read_text()))
     assert spec["defaultPipelineRoot"] == "s3://paperline/pipeline-root"
     assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {"reg.local/p/cpu:7"}
+
+
+def test_distributed_training_is_a_launcher_whose_task_settings_pass_through(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_TRAIN_NODES", "2")
+    monkeypatch.setenv("PAPERLINE_GPUS", "4")
+    monkeypatch.setenv("PAPERLINE_CUDA_IMAGE", "reg.local/paperline-cuda:3")
+    monkeypatch.setenv("PAPERLINE_STAGING_URI", "s3://team-bucket/stage")
+    docs = list(yaml.safe_load_all(compile_pipeline("mv-softmax", tmp_path).read_text()))
+    spec, platform = docs[0], docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    passthrough = spec["components"]["comp-train-face-distributed"]["taskConfigPassthroughs"]
+    assert {p["field"]: p.get("applyToTask", False) for p in passthrough} == {
+        "RESOURCES": False, "KUBERNETES_NODE_SELECTOR": False, "KUBERNETES_TOLERATIONS": False, "ENV": True}
+    tasks = spec["root"]["dag"]["tasks"]
+    assert "train-face" not in tasks
+    params = tasks["train-face-distributed"]["inputs"]["parameters"]
+    assert params["nodes"]["runtimeValue"]["constant"] == 2
+    assert params["trainer_image"]["runtimeValue"]["constant"] == "reg.local/paperline-cuda:3"
+    assert params["staging_uri"]["runtimeValue"]["constant"] == "s3://team-bucket/stage"
+    assert tasks["evaluate-face"]["inputs"]["artifacts"]["model"]["taskOutputArtifact"]["producerTask"] == \
+        "train-face-distributed"
+    launcher = spec["deploymentSpec"]["executors"]["exec-train-face-distributed"]["container"]
+    assert launcher["image"] != "reg.local/paperline-cuda:3"  # the launcher pod itself is light
+    assert launcher["resources"]["accelerator"]["resourceCount"] == "4"  # forwarded to the TrainJob's nodes
+    assert platform["exec-train-face-distributed"]["tolerations"][0]["key"] == "nvidia.com/gpu"

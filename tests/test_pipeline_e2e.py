@@ -102,3 +102,22 @@ def test_bad_parameters_fail_before_any_task(first_run, override, message):
     assert bad.returncode == 2 and message in bad.stderr
     assert "Executing task" not in bad.stdout + bad.stderr
     assert _registry(home) == before
+
+
+def test_distributed_launcher_trains_under_torchrun_in_kfp_local(first_run, tiny_dataset):
+    """kfp.local hands the launcher an empty TaskConfig, so it trains under local torchrun (2 processes)
+    and the rest of the pipeline registers the model as usual."""
+    home, _ = first_run
+    versions_before, _ = _registry(home)
+    res = _run(["run", "mv-softmax", "--procs", "2", "--set", f"data_path={tiny_dataset}", *TINY], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    assert "train-face-distributed" in out and "torchrun --standalone, 2 process(es)" in out
+    versions, _ = _registry(home)
+    assert versions == versions_before + [versions_before[-1] + 1]
+    from paperline import tracking
+
+    v = tracking.client().get_model_version("e2e-model", str(versions[-1]))
+    run = tracking.client().get_run(v.tags["run_id"])
+    assert run.data.tags["launcher"] == "torchrun" and run.data.params["procs_per_node"] == "2"
+    assert "verification_accuracy" in run.data.metrics

@@ -1,17 +1,8 @@
 """The S3 backend against a real SeaweedFS server on 127.0.0.1, and the local backend."""
 
-import uuid
-
 import pytest
 
 from paperline.storage import LocalStore, S3Store, StorageError, get_dir, open_store, put_dir
-
-
-@pytest.fixture
-def bucket(s3_env):
-    name = f"pl-{uuid.uuid4().hex[:10]}"
-    s3_env["client"].make_bucket(name)
-    return name
 
 
 def _files(tmp_path):

@@ -61,9 +61,16 @@ def data_build(name: str = typer.Argument(..., help="Dataset name: face"),
 @app.command()
 def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)"),
         set_: List[str] = typer.Option([], "--set", help=SET_HELP),
-        config: Optional[Path] = typer.Option(None, "--config", help="YAML file of key: value overrides")):
+        config: Optional[Path] = typer.Option(None, "--config", help="YAML file of key: value overrides"),
+        procs: int = typer.Option(0, "--procs", help="Train through the distributed launcher: its no-cluster "
+                                  "path, torchrun --standalone with this many processes (0: train in the step)")):
     """Run a paper's pipeline locally through kfp.local on the embedded default."""
     try:
+        import os
+
+        if procs > 0:  # read when the pipeline module builds its DAG, below
+            os.environ["PAPERLINE_TRAIN_NODES"] = "1"
+            os.environ["PAPERLINE_LOCAL_PROCS"] = str(procs)
         from . import settings
         from .config import load_config_file, parse_sets
         from .runner import run_local

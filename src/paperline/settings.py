@@ -40,6 +40,21 @@ def gpus() -> int:
     return int(os.environ.get("PAPERLINE_GPUS", "0"))
 
 
+def train_nodes() -> int:
+    """0 (default): train inside the pipeline step. N >= 1: the step launches a Kubeflow Trainer
+    TrainJob on N nodes (torchrun --standalone with PAPERLINE_LOCAL_PROCS processes under kfp.local)."""
+    return int(os.environ.get("PAPERLINE_TRAIN_NODES", "0"))
+
+
+def local_procs() -> int:
+    return int(os.environ.get("PAPERLINE_LOCAL_PROCS", "2"))
+
+
+def staging_uri() -> str:
+    """Where the launcher hands the dataset and the model to and from TrainJob pods."""
+    return os.environ.get("PAPERLINE_STAGING_URI", "s3://paperline/trainjobs")
+
+
 def image(gpu: bool = False) -> str:
     """The image reference components use (registry/name:version). GPU steps use the CUDA image when
     the pipeline is compiled with GPUs, the CPU image otherwise."""

@@ -56,6 +56,9 @@ class LocalStore:
         base = self.root / prefix
         return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file()) if base.exists() else []
 
+    def remove(self, key: str) -> None:
+        (self.root / key).unlink(missing_ok=True)
+
 
 class S3Store:
     def __init__(self, bucket: str, prefix: str = "", endpoint: str | None = None, access_key: str | None = None,
@@ -149,6 +152,9 @@ class S3Store:
         cut = len(self.prefix) + 1 if self.prefix else 0
         return sorted(o.object_name[cut:] for o in objs if ".tmp-" not in o.object_name)
 
+    def remove(self, key: str) -> None:
+        self._call(f"removal of {self.uri(key)}", self.client.remove_object, self.bucket, self._key(key))
+
 
 def open_store(uri: str):
     """`s3://bucket/prefix` -> S3Store; a path or file:// URI -> LocalStore."""
@@ -181,3 +187,33 @@ def get_dir(store, prefix: str, local_dir: str | Path) -> None:
     for key in store.list(prefix):
         if not key.endswith(f"/{MARKER}"):
             store.get_file(key, Path(local_dir) / key[len(prefix) + 1:])
+
+
+def _split(uri: str):
+    """`s3://bucket/a/b` -> (store at s3://bucket/a, "b"); the same for a path."""
+    head, _, leaf = uri.rstrip("/").rpartition("/")
+    if not leaf or head in ("s3:/", "s3:", "file:/", "file:"):
+        raise StorageError(f"{uri!r}: need a directory below the bucket or root, e.g. s3://bucket/dir")
+    return open_store(head), leaf
+
+
+def publish_dir(local_dir: str | Path, uri: str) -> None:
+    store, leaf = _split(uri)
+    put_dir(store, local_dir, leaf)
+
+
+def fetch_dir(uri: str, local_dir: str | Path) -> None:
+    store, leaf = _split(uri)
+    get_dir(store, leaf, local_dir)
+
+
+def delete_dir(uri: str) -> None:
+    """Removes a published directory, its marker first so no reader takes it for complete meanwhile."""
+    store, leaf = _split(uri)
+    keys = store.list(leaf)
+    for key in sorted(keys, key=lambda k: not k.endswith(f"/{MARKER}")):
+        store.remove(key)
+
+
+def is_remote(uri: str) -> bool:
+    return urlparse(str(uri)).scheme == "s3"

@@ -24,18 +24,31 @@ def entry_args(data: str, out: str, config_json: str, image_size: int = 112) -> 
 
 
 def trainjob_manifest(name: str, image: str, args: list[str], nodes: int = 1, gpus_per_node: int = 0,
-                      runtime: str = RUNTIME, labels: dict | None = None) -> dict:
+                      runtime: str = RUNTIME, labels: dict | None = None, resources: dict | None = None,
+                      env: list | None = None, node_selector: dict | None = None,
+                      tolerations: list | None = None) -> dict:
+    """`resources`, `env`, `node_selector` and `tolerations` are what kfp's TaskConfig passthrough
+    forwards from the pipeline step (its GPU request, pool selector, ...); `resources` overrides
+    `gpus_per_node`, the rest add to the runtime's own pod settings (podSpecOverrides has no affinity
+    in trainer.kubeflow.org/v1alpha1, so none is forwarded)."""
     if nodes < 1:
         raise PaperlineError(f"a TrainJob needs at least one node, got {nodes}")
     trainer = {"image": image, "command": ["torchrun", "-m", "paperline.train_entry"], "args": list(args),
                "numNodes": nodes}
-    if gpus_per_node > 0:
+    if resources:
+        trainer["resourcesPerNode"] = resources
+    elif gpus_per_node > 0:
         trainer["resourcesPerNode"] = {"requests": {"nvidia.com/gpu": str(gpus_per_node)},
                                        "limits": {"nvidia.com/gpu": str(gpus_per_node)}}
+    if env:
+        trainer["env"] = list(env)
+    spec = {"runtimeRef": {"name": runtime, "kind": "TrainingRuntime", "apiGroup": GROUP}, "trainer": trainer}
+    override = {k: v for k, v in (("nodeSelector", node_selector), ("tolerations", tolerations)) if v}
+    if override:
+        spec["podSpecOverrides"] = [{"targetJobs": [{"name": "node"}], **override}]
     return {"apiVersion": f"{GROUP}/{VERSION}", "kind": "TrainJob",
             "metadata": {"name": name, "labels": {"app.kubernetes.io/part-of": "paperline", **(labels or {})}},
-            "spec": {"runtimeRef": {"name": runtime, "kind": "TrainingRuntime", "apiGroup": GROUP},
-                     "trainer": trainer}}
+            "spec": spec}
 
 
 def _condition(obj: dict, kind: str):
