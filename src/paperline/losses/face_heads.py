@@ -109,17 +109,48 @@ class MVSoftmaxHead(_CosineHead):
         return logits * self.s
 
 
+class X2SoftmaxHead(_CosineHead):
+    """X2-Softmax (arXiv:2312.05281): the target logit is a quadratic in the angle,
+    f(θ_y) = a (θ_y − h)² + k with θ_y = arccos(cos θ_y); the other logits stay cos θ_j; all × s.
+
+    With the released setting (s = 64, a = −0.9, h = 0, k = 0.65) the margin cos θ − f(θ) is 0.35 at
+    θ = 0 and grows with the angle, so far-apart classes get a larger margin than near ones. As in the
+    authors' loss.py the quadratic replaces the target cosine without a gradient of its own
+    (`ste=True`: d logit / d cos θ_y = s, the margin acts through the softmax only); `ste=False`
+    differentiates through arccos. cos θ_y is clamped to ±(1 − 1e-7) before arccos.
+    """
+
+    def __init__(self, feat_dim, num_class, s=64.0, a=-0.9, h=0.0, k=0.65, ste=True, **_):
+        super().__init__(feat_dim, num_class, s)
+        if a >= 0 or h > 0:
+            raise ConfigError(f"X2-Softmax needs a < 0 and h <= 0 (f decreasing on [0, π]), got a={a}, h={h}")
+        self.a, self.h, self.k, self.ste = a, h, k, ste
+
+    def target(self, gt):
+        theta = torch.acos(gt.clamp(-1 + _EPS, 1 - _EPS))
+        return self.a * (theta - self.h) ** 2 + self.k
+
+    def forward(self, x, label):
+        return self.from_cosine(self.cosine(x), label)
+
+    def from_cosine(self, cos, label):
+        gt = cos.gather(1, label.view(-1, 1))
+        f = gt + (self.target(gt) - gt).detach() if self.ste else self.target(gt)
+        return cos.scatter(1, label.view(-1, 1), f) * self.s
+
+
 HEADS = {
     "softmax": lambda d, c, **kw: SoftmaxHead(d, c),
     "cosface": lambda d, c, s=32.0, m=0.35, **kw: CosFaceHead(d, c, s=s, m=m),
     "arcface": lambda d, c, s=32.0, m=0.5, **kw: ArcFaceHead(d, c, s=s, m=m),
     "mv_am": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "am", adaptive),
     "mv_arc": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "arc", adaptive),
+    "x2": lambda d, c, s=64.0, a=-0.9, h=0.0, k=0.65, ste=True, **kw: X2SoftmaxHead(d, c, s, a, h, k, ste),
 }
 
 
 def get_head(name: str, feat_dim: int, num_class: int, **params) -> nn.Module:
-    """Builds a head by name; `params` are the paper symbols (s, m, t, adaptive)."""
+    """Builds a head by name; `params` are the paper symbols (s, m, t, adaptive; a, h, k, ste for X2)."""
     if name not in HEADS:
         raise ConfigError(f"unknown head {name!r}; valid heads: {', '.join(HEADS)}")
     return HEADS[name](feat_dim, num_class, **params)
