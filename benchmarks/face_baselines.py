@@ -1,9 +1,9 @@
 """Softmax vs ArcFace vs MV-Softmax (and friends) on the same embedded data, 3 seeds each.
 
-Trains with the mv-softmax paper's embedded config, changing only the head, and reports 10-fold
+Trains with a paper's embedded config (--paper, default mv-softmax), changing only the head, and reports 10-fold
 verification accuracy, TAR@FAR=1e-3 and rank-1 as mean ± std. Needs only numpy/torch/opencv, so it
 also runs on a GPU box without the MLOps stack (PYTHONPATH=src).
-Usage: python benchmarks/face_baselines.py --data data/face [--heads softmax,arcface,mv_am] [--seeds 3]
+Usage: python benchmarks/face_baselines.py --data data/face [--paper P] [--heads softmax,arcface,mv_am] [--seeds 3]
        [--device auto] [--epochs N] [--out docs/baselines.json]
 """
 
@@ -17,8 +17,8 @@ import numpy as np
 from paperline.data.face_build import FaceDataConfig, build_face_dataset
 from paperline.data.face_formats import list_image_folder, load_train_set, read_image, read_pairs
 from paperline.metrics.verification import kfold_accuracy, pair_distances, tar_at_far
-from paperline.papers.mv_softmax import PAPER
-from paperline.train import FaceTrainConfig, embed_images, pick_device, train_face
+from paperline.papers import get_paper
+from paperline.train import embed_images, pick_device, train_face
 
 
 def evaluate(model, data: Path, device):
@@ -42,6 +42,7 @@ def evaluate(model, data: Path, device):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/face")
+    ap.add_argument("--paper", default="mv-softmax")
     ap.add_argument("--heads", default="softmax,arcface,mv_am")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--device", default="auto")
@@ -55,11 +56,12 @@ def main():
         build_face_dataset(data, FaceDataConfig(pairs_per_fold=300))
     x, y = load_train_set(data / "train")
     device = pick_device(a.device)
+    paper = get_paper(a.paper)
     rows = []
     for head in a.heads.split(","):
         for seed in range(a.seeds):
-            cfg = FaceTrainConfig(**{**PAPER.embedded, "head": head, "seed": seed, "device": str(device),
-                                     **({"epochs": a.epochs} if a.epochs else {})})
+            cfg = paper.train_config({"head": head, "seed": seed, "device": str(device),
+                                      **({"epochs": a.epochs} if a.epochs else {})})
             t = time.perf_counter()
             model, hist = train_face(x, y, cfg, f"{a.work}/{head}-{seed}", resume=False)
             m = evaluate(model, data, device)
@@ -70,7 +72,8 @@ def main():
         r = [row for row in rows if row["head"] == head]
         summary[head] = {k: (float(np.mean([row[k] for row in r])), float(np.std([row[k] for row in r])))
                          for k in ("accuracy", "tar@far=1e-3", "rank1", "seconds")}
-    out = {"device": str(device), "config": PAPER.embedded | ({"epochs": a.epochs} if a.epochs else {}),
+    out = {"device": str(device), "paper": paper.name,
+           "config": paper.embedded | ({"epochs": a.epochs} if a.epochs else {}),
            "seeds": a.seeds, "runs": rows, "summary": summary}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=2))

@@ -24,6 +24,7 @@ import torch
 
 from . import tracking
 from .errors import ConfigError
+from .stages import face
 from .storage import delete_dir, fetch_dir, publish_dir
 from .train import FaceTrainConfig
 from .trainjob import entry_args, run_torchrun_local, run_trainjob, trainjob_manifest
@@ -103,6 +104,7 @@ def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper
     try:
         with tempfile.TemporaryDirectory(prefix="paperline-launch-") as tmp:
             out = Path(tmp) / "out"
+            face.log_figures(run_id, paper, cfg, tmp)
             if cluster:
                 _train_on_cluster(dataset, out, cfg, image_size, task_config, launch, job_name(paper), api)
             else:

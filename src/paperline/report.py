@@ -26,6 +26,8 @@ def paper_report(name: str) -> str:
         lines.append(f"latest run {run.info.run_id} (data md5 {run.data.tags.get('data_md5', '?')}, "
                      f"git {run.data.tags.get('git_sha', '?')[:10]})")
     lines += ["", "paper (reference numbers):", f"  {'metric':<24} {'benchmark':<18} {'value':>8}  source"]
+    if not paper.reference:
+        lines.append(f"  none: no table of the paper could be read here (docs/papers/{paper.name}.md says what was)")
     for ref in paper.reference:
         lines.append(f"  {ref['metric']:<24} {ref['benchmark']:<18} {ref['value']:8.4f}  {ref['source']}")
     if run is not None:

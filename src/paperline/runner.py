@@ -26,7 +26,7 @@ def load_pipeline(paper: Paper, fresh: bool = False):
     if fresh:
         mods = ["paperline.components._base"] + sorted(
             m for m in sys.modules if m.startswith("paperline.components.") and not m.endswith("._base"))
-        for m in [*mods, "paperline.pipelines.cluster", name]:
+        for m in [*mods, "paperline.pipelines.cluster", "paperline.pipelines.face", name]:
             if m in sys.modules:
                 importlib.reload(sys.modules[m])
     return importlib.import_module(name).pipeline

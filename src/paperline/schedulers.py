@@ -78,12 +78,13 @@ def step_schedule(opt, cfg, total: int, per_epoch: int):
 
 def cosine_schedule(opt, cfg, total: int, per_epoch: int):
     warm = _warm(cfg.warmup_epochs, per_epoch)
+    span = max(1, total - warm)
     return torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda i: (i + 1) / warm if i < warm else 0.5 * (1 + math.cos(math.pi * (i - warm) / max(1, total - warm))))
+        opt, lambda i: (i + 1) / warm if i < warm else 0.5 * (1 + math.cos(math.pi * (i - warm) / span)))
 
 
 def mhlr_schedule(opt, cfg, total: int, per_epoch: int):
-    return MHLR(opt, total)
+    return MHLR(opt, total, cfg.mhlr_alpha, cfg.mhlr_beta, cfg.mhlr_lambda, cfg.mhlr_tau, cfg.mhlr_delta)
 
 
 SCHEDULES: dict[str, Callable] = {"step": step_schedule, "cosine": cosine_schedule, "mhlr": mhlr_schedule}

@@ -7,7 +7,6 @@ generator so a run is reproducible from its config.
 
 from __future__ import annotations
 
-import math
 import os
 import random
 import time
@@ -25,6 +24,7 @@ from tqdm import tqdm
 from .errors import ConfigError, DataError
 from .losses.face_heads import HEADS, get_head
 from .models.face_backbones import get_backbone
+from .schedulers import MHLR, SCHEDULES, make_scheduler
 
 
 @dataclass
@@ -46,6 +46,12 @@ class FaceTrainConfig:
     schedule: str = "step"
     milestones: list = field(default_factory=lambda: [0.56, 0.72, 0.89])  # FaceX-Zoo 10/13/16 of 18
     warmup_epochs: float = 0.5
+    # MHLR (schedule=mhlr): the release's defaults suit ~10^5-step runs; see paperline.schedulers
+    mhlr_alpha: float = 1e-3
+    mhlr_beta: float = 1e-3
+    mhlr_lambda: float = 5e-5
+    mhlr_tau: float = 0.05
+    mhlr_delta: float = 2.0
     seed: int = 0
     device: str = "auto"
     threads: int = 0  # 0 = torch default
@@ -57,6 +63,10 @@ class FaceTrainConfig:
             raise ConfigError("epochs must be >= 1 and batch_size >= 2")
         if self.schedule not in SCHEDULES:
             raise ConfigError(f"unknown schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}")
+
+    def head_params(self) -> dict:
+        """The head's symbols; a paper's config subclass adds its own (X2-Softmax: a, h, k, ste)."""
+        return {"s": self.s, "m": self.m, "t": self.t, "adaptive": self.adaptive}
 
 
 def seed_everything(seed: int) -> None:
@@ -103,25 +113,6 @@ def to_input(images: np.ndarray, size: int) -> torch.Tensor:
     return normalize(to_uint8_nchw(images, size))
 
 
-def _step_lambda(cfg: FaceTrainConfig, total: int, per_epoch: int):
-    warm = max(1, int(cfg.warmup_epochs * per_epoch))
-    steps = [int(f * total) for f in cfg.milestones]
-
-    def f(i):
-        if i < warm:
-            return (i + 1) / warm
-        return 0.1 ** sum(i >= s for s in steps)
-    return f
-
-
-def _cosine_lambda(cfg: FaceTrainConfig, total: int, per_epoch: int):
-    warm = max(1, int(cfg.warmup_epochs * per_epoch))
-    return lambda i: (i + 1) / warm if i < warm else 0.5 * (1 + math.cos(math.pi * (i - warm) / max(1, total - warm)))
-
-
-SCHEDULES: dict[str, Callable] = {"step": _step_lambda, "cosine": _cosine_lambda}
-
-
 def _save_atomic(obj, path: Path):
     tmp = path.with_suffix(".tmp")
     torch.save(obj, tmp)
@@ -153,11 +144,24 @@ def dist_context(cuda: bool) -> tuple[int, int]:
     return dist.get_rank(), dist.get_world_size()
 
 
+def _mean_over_ranks(x: torch.Tensor, world: int) -> float:
+    if world > 1:
+        import torch.distributed as dist
+
+        x = x.clone()
+        dist.all_reduce(x)
+        x /= world
+    return x.item()
+
+
 def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, work_dir: str | Path,
                resume: bool = True, on_epoch: Callable[[int, dict], None] | None = None,
-               max_steps: int | None = None) -> tuple[FaceEmbedder, list[dict]]:
+               max_steps: int | None = None, validate: Callable[[FaceEmbedder], dict] | None = None
+               ) -> tuple[FaceEmbedder, list[dict]]:
     """Trains backbone + head with cross-entropy on the head's logits; returns the embedder and the
-    per-epoch history. `work_dir/checkpoint.pt` is written after every epoch and picked up on resume."""
+    per-epoch history. `work_dir/checkpoint.pt` is written after every epoch and picked up on resume.
+    `validate(model)` runs after each epoch on rank 0 (outside the timed training); its metrics join
+    the epoch's record. `train_seconds` in a record counts training time only, from the first epoch."""
     cfg.check()
     num_class = int(labels.max()) + 1
     if labels.min() < 0:
@@ -188,7 +192,7 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             x_all, y_all = x_all.pin_memory(), y_all.pin_memory()
 
     backbone = get_backbone(cfg.backbone, cfg.embedding_size, cfg.input_size, cfg.width)
-    head = get_head(cfg.head, cfg.embedding_size, num_class, s=cfg.s, m=cfg.m, t=cfg.t, adaptive=cfg.adaptive)
+    head = get_head(cfg.head, cfg.embedding_size, num_class, **cfg.head_params())
     backbone.to(device)
     head.to(device)
     if cuda:
@@ -200,7 +204,7 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
     opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay)
     per_epoch = max(1, len(x_all) // cfg.batch_size)
     total = per_epoch * cfg.epochs
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, SCHEDULES[cfg.schedule](cfg, total, per_epoch))
+    sched = make_scheduler(cfg.schedule, opt, cfg, total, per_epoch)
     gen = torch.Generator().manual_seed(cfg.seed)
 
     history: list[dict] = []
@@ -221,6 +225,7 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
         print(f"resumed from {ckpt} at epoch {start_epoch}", flush=True)
 
     step = start_epoch * per_epoch
+    train_seconds = history[-1].get("train_seconds", 0.0) if history else 0.0
     for epoch in range(start_epoch, cfg.epochs):
         backbone.train()
         head.train()
@@ -245,7 +250,10 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            sched.step()
+            if isinstance(sched, MHLR):  # it decides from the loss: every rank must see the same one
+                sched.step_loss(_mean_over_ranks(loss.detach(), world))
+            else:
+                sched.step()
             step += 1
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
@@ -261,8 +269,13 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             sums = torch.tensor([loss_sum, float(seen), float(correct)], dtype=torch.float64)
             dist.all_reduce(sums)
             loss_sum, seen, correct = sums[0].item(), int(sums[1].item()), int(sums[2].item())
+        took = time.perf_counter() - t0
+        train_seconds += took
         rec = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
-               "lr": sched.get_last_lr()[0], "images_per_second": seen / (time.perf_counter() - t0)}
+               "lr": sched.get_last_lr()[0], "images_per_second": seen / took, "train_seconds": train_seconds}
+        if validate and rank == 0:
+            backbone.eval()
+            rec.update(validate(FaceEmbedder(backbone, cfg.input_size)))
         history.append(rec)
         if rank == 0:
             print(f"epoch {epoch + 1}: loss {rec['loss']:.4f} train acc {rec['train_accuracy']:.3f} "
@@ -283,11 +296,12 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
 def embed_images(model: FaceEmbedder, images: np.ndarray, batch_size: int = 256, flip: bool = True) -> np.ndarray:
     """Embeddings of uint8 images; with `flip`, image + mirror are summed then normalised (insightface)."""
     model.eval()
+    device = next(model.parameters()).device
     out = []
     for i in range(0, len(images), batch_size):
-        x = to_input(images[i:i + batch_size], model.input_size)
+        x = to_input(images[i:i + batch_size], model.input_size).to(device)
         e = model.backbone(x)
         if flip:
             e = e + model.backbone(x.flip(3))
-        out.append(F.normalize(e, dim=1))
+        out.append(F.normalize(e.float(), dim=1).cpu())
     return torch.cat(out).numpy()

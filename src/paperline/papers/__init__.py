@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..config import build
 from ..errors import ConfigError
@@ -23,6 +24,9 @@ class Paper:
     metrics: list = field(default_factory=list)
     reference: list = field(default_factory=list)   # rows: {metric, value, source}
     model_name: str = ""
+    description: str = ""
+    figures: Callable | None = None  # (config, out_dir) -> [png paths] logged to the training run
+
 
     @property
     def runs(self) -> bool:
@@ -47,9 +51,9 @@ class Paper:
 
 
 def _registry() -> dict[str, Paper]:
-    from . import mv_softmax, planned
+    from . import mhlr, mv_softmax, planned, x2_softmax
 
-    papers = [mv_softmax.PAPER, *planned.PAPERS]
+    papers = [mv_softmax.PAPER, x2_softmax.PAPER, mhlr.PAPER, *planned.PAPERS]
     return {p.name: p for p in papers}
 
 

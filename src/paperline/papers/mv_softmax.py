@@ -15,6 +15,7 @@ PAPER = Paper(
     pipeline="mv_softmax",
     config_cls=FaceTrainConfig,
     model_name="paperline-mv-softmax",
+    description="MV-Softmax face recognition: train, verify (LFW protocol), index, register, promote",
     embedded={"backbone": "mobilefacenet", "width": 0.5, "input_size": 64, "embedding_size": 128,
               "head": "mv_am", "epochs": 8, "batch_size": 128, "lr": 0.1},
     full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "mv_am",

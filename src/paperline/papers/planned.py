@@ -3,9 +3,7 @@
 from . import Paper
 
 PAPERS = [
-    Paper("x2-softmax", "X2-Softmax: Margin Adaptive Loss Function for Face Recognition", "2312.05281", "face"),
     Paper("search-softmax", "Loss Function Search for Face Recognition", "2007.06542", "face"),
-    Paper("mhlr", "MHLR: Moving Haar Learning Rate Scheduler for Large-scale Face Recognition", "2404.11118", "face"),
     Paper("f2c", "An Efficient Training Approach for Very Large Scale Face Recognition (F²C)", "2105.10375", "face"),
     Paper("poseface", "PoseFace: Pose-Invariant Features and Pose-Adaptive Loss for Face Recognition", "2107.11721",
           "face"),

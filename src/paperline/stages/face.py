@@ -36,6 +36,7 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, tags:
                                               "train_identities": int(labels.max()) + 1})
     try:
         work = Path(model_path).parent / "work"
+        log_figures(run_id, paper, cfg, work)
         model, history = train_face(images, labels, cfg, work,
                                     on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
         Path(model_path).parent.mkdir(parents=True, exist_ok=True)
@@ -46,6 +47,15 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, tags:
         tracking.end_run(run_id, "FAILED")
         raise
     return run_id, history
+
+
+def log_figures(run_id: str, paper: str, cfg, out_dir) -> None:
+    """The paper's own pictures of its config (X2-Softmax: margin against angle), on the training run."""
+    from ..papers import get_paper
+
+    figures = get_paper(paper).figures
+    for path in figures(cfg, out_dir) if figures else []:
+        tracking.log_artifact(run_id, str(path), "figures")
 
 
 def load_model(path: str) -> FaceEmbedder:

@@ -1,0 +1,52 @@
+"""X2-Softmax: Margin Adaptive Loss Function for Face Recognition (arXiv:2312.05281, ESWA 2024).
+
+Head: paperline.losses.face_heads.X2SoftmaxHead, target logit a (θ_y − h)² + k, straight-through as
+the authors' loss.py (`ste=False` differentiates through arccos). Released setting s=64, a=−0.9, h=0,
+k=0.65 (work.sh `--lossparameters 64 -0.9 -0.0 0.65`). Training in the release: iresnet r50, batch 128,
+SGD lr 0.1, 26 epochs, steps at 8/14/20/25, MS1MV3.
+"""
+
+from dataclasses import dataclass
+
+from ..train import FaceTrainConfig
+from . import Paper
+
+
+@dataclass
+class X2TrainConfig(FaceTrainConfig):
+    head: str = "x2"
+    s: float = 64.0
+    a: float = -0.9
+    h: float = 0.0
+    k: float = 0.65
+    ste: bool = True
+
+    def head_params(self) -> dict:
+        return {**super().head_params(), "a": self.a, "h": self.h, "k": self.k, "ste": self.ste}
+
+
+def figures(cfg: X2TrainConfig, out_dir) -> list:
+    from ..losses.margin_plot import margin_png
+
+    return [margin_png(f"{out_dir}/margin_vs_angle.png", cfg.a, cfg.h, cfg.k)]
+
+
+PAPER = Paper(
+    name="x2-softmax",
+    title="X2-Softmax: Margin Adaptive Loss Function for Face Recognition",
+    arxiv="2312.05281",
+    family="face",
+    pipeline="x2_softmax",
+    config_cls=X2TrainConfig,
+    model_name="paperline-x2-softmax",
+    description="X2-Softmax face recognition (angle-adaptive margin): train, verify, index, register, promote",
+    figures=figures,
+    embedded={"backbone": "mobilefacenet", "width": 0.5, "input_size": 64, "embedding_size": 128,
+              "head": "x2", "epochs": 8, "batch_size": 128, "lr": 0.1},
+    full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "x2",
+                "epochs": 26, "batch_size": 128, "lr": 0.1, "milestones": [8 / 26, 14 / 26, 20 / 26, 25 / 26]},
+    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
+                     "min_identities": int, "min_images_per_identity": int},
+    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    reference=[],
+)
