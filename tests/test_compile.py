@@ -4,6 +4,7 @@ import json
 import os
 from pathlib import Path
 
+import pytest
 import yaml
 
 from paperline.runner import compile_pipeline
@@ -28,10 +29,11 @@ def dag_structure(spec: dict) -> dict:
             "outputs": sorted(root.get("outputDefinitions", {}).get("parameters", {}))}
 
 
-def test_mv_softmax_dag_matches_golden(tmp_path):
-    path = compile_pipeline("mv-softmax", tmp_path)
+@pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "mhlr"])
+def test_dag_matches_golden(tmp_path, paper):
+    path = compile_pipeline(paper, tmp_path)
     got = dag_structure(next(yaml.safe_load_all(path.read_text())))
-    golden = GOLDEN / "mv-softmax.json"
+    golden = GOLDEN / f"{paper}.json"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(json.dumps(got, indent=2) + "\n")
     assert got == json.loads(golden.read_text())

@@ -60,3 +60,18 @@ def test_unknown_head_and_schedule_are_rejected():
         FaceTrainConfig(head="nope").check()
     with pytest.raises(ConfigError, match="unknown schedule"):
         FaceTrainConfig(schedule="nope").check()
+
+
+def test_mhlr_schedule_validation_hook_and_training_seconds(tiny_dataset, tmp_path):
+    x, y = load_train_set(tiny_dataset / "train")
+    # a tolerance of 0 steps and a λ no loss can beat: MHLR halves the rate on every step after the second
+    cfg = FaceTrainConfig(head="cosface", epochs=2, schedule="mhlr", mhlr_tau=1e-9, mhlr_lambda=1e9, **TINY)
+    seen = []
+    _, hist = train_face(x, y, cfg, tmp_path, resume=False,
+                         validate=lambda m: seen.append(m.backbone.training) or {"val_metric": float(len(seen))})
+    steps = 2 * (len(x) // 8)
+    assert hist[-1]["lr"] == pytest.approx(0.05 / 2 ** (steps - 2))
+    assert [h["val_metric"] for h in hist] == [1.0, 2.0] and seen == [False, False]  # evaluated in eval mode
+    assert 0 < hist[0]["train_seconds"] < hist[1]["train_seconds"]
+    with pytest.raises(ConfigError, match="unknown schedule 'haar'; valid: step, cosine, mhlr"):
+        FaceTrainConfig(schedule="haar").check()

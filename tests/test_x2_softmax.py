@@ -52,3 +52,20 @@ def test_finite_at_the_ends_and_config_checked():
         get_head("x2", 4, 2, h=0.2)
     with pytest.raises(ConfigError, match="unknown head 'x3'"):
         get_head("x3", 4, 2)
+
+
+def test_x2_paper_trains_and_logs_the_margin_plot(tiny_dataset, home, tmp_path):
+    from paperline import tracking
+    from paperline.papers import get_paper
+    from paperline.stages import face
+
+    cfg = get_paper("x2-softmax").train_config(dict(width=0.25, input_size=32, embedding_size=16, batch_size=8,
+                                                    epochs=1, threads=1))
+    assert cfg.head == "x2" and cfg.head_params() == {"s": 64.0, "m": 0.35, "t": 0.2, "adaptive": True,
+                                                      "a": -0.9, "h": 0.0, "k": 0.65, "ste": True}
+    run_id, history = face.train(str(tiny_dataset), str(tmp_path / "m" / "model.pt"), cfg, "x2-softmax", {}, 112)
+    assert math.isfinite(history[-1]["loss"])
+    names = [f.path for f in tracking.client().list_artifacts(run_id, "figures")]
+    assert names == ["figures/margin_vs_angle.png"]
+    png = tracking.client().download_artifacts(run_id, "figures/margin_vs_angle.png", str(tmp_path))
+    assert open(png, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
