@@ -95,6 +95,10 @@ def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper
     (MLflow run id, history). Nothing is written to `model_path` unless training finished."""
     cfg.check()
     launch.check()
+    from .papers import get_paper
+
+    if get_paper(paper).trainer is not None:
+        raise ConfigError(f"{paper} has its own single-process trainer; compile it without PAPERLINE_TRAIN_NODES")
     cluster = on_cluster(task_config)
     how = f"TrainJob, {launch.nodes} node(s)" if cluster else f"torchrun --standalone, {launch.local_procs} process(es)"
     run_id = tracking.start_run(paper, {**tags, "launcher": "trainjob" if cluster else "torchrun"},

@@ -26,6 +26,7 @@ class Paper:
     model_name: str = ""
     description: str = ""
     figures: Callable | None = None  # (config, out_dir) -> [png paths] logged to the training run
+    trainer: Callable | None = None  # (images, labels, cfg, work_dir, on_epoch=) -> (model, history); None = train_face
 
 
     @property
@@ -51,9 +52,9 @@ class Paper:
 
 
 def _registry() -> dict[str, Paper]:
-    from . import mhlr, mv_softmax, planned, x2_softmax
+    from . import f2c, mhlr, mv_softmax, planned, x2_softmax
 
-    papers = [mv_softmax.PAPER, x2_softmax.PAPER, mhlr.PAPER, *planned.PAPERS]
+    papers = [mv_softmax.PAPER, x2_softmax.PAPER, mhlr.PAPER, f2c.PAPER, *planned.PAPERS]
     return {p.name: p for p in papers}
 
 

@@ -37,8 +37,11 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, tags:
     try:
         work = Path(model_path).parent / "work"
         log_figures(run_id, paper, cfg, work)
-        model, history = train_face(images, labels, cfg, work,
-                                    on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
+        from ..papers import get_paper
+
+        trainer = get_paper(paper).trainer or train_face
+        model, history = trainer(images, labels, cfg, work,
+                                 on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
         Path(model_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(str(model_path) + ".tmp")
         torch.save(model, tmp)
