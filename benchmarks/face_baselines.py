@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from paperline.config import parse_sets
 from paperline.data.face_build import FaceDataConfig, build_face_dataset
 from paperline.data.face_formats import list_image_folder, load_train_set, read_image, read_pairs
 from paperline.metrics.verification import kfold_accuracy, pair_distances, tar_at_far
@@ -43,6 +44,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/face")
     ap.add_argument("--paper", default="mv-softmax")
+    ap.add_argument("--set", dest="sets", action="append", default=[], help="training config key=value")
     ap.add_argument("--heads", default="softmax,arcface,mv_am")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--device", default="auto")
@@ -60,10 +62,13 @@ def main():
     rows = []
     for head in a.heads.split(","):
         for seed in range(a.seeds):
-            cfg = paper.train_config({"head": head, "seed": seed, "device": str(device),
+            cfg = paper.train_config({**parse_sets(a.sets), "head": head, "seed": seed, "device": str(device),
                                       **({"epochs": a.epochs} if a.epochs else {})})
             t = time.perf_counter()
-            model, hist = train_face(x, y, cfg, f"{a.work}/{head}-{seed}", resume=False)
+            if paper.trainer:
+                model, hist = paper.trainer(x, y, cfg, f"{a.work}/{head}-{seed}")
+            else:
+                model, hist = train_face(x, y, cfg, f"{a.work}/{head}-{seed}", resume=False)
             m = evaluate(model, data, device)
             rows.append({"head": head, "seed": seed, "seconds": time.perf_counter() - t, **m})
             print(json.dumps(rows[-1]), flush=True)
@@ -72,7 +77,7 @@ def main():
         r = [row for row in rows if row["head"] == head]
         summary[head] = {k: (float(np.mean([row[k] for row in r])), float(np.std([row[k] for row in r])))
                          for k in ("accuracy", "tar@far=1e-3", "rank1", "seconds")}
-    out = {"device": str(device), "paper": paper.name,
+    out = {"device": str(device), "paper": paper.name, "sets": a.sets,
            "config": paper.embedded | ({"epochs": a.epochs} if a.epochs else {}),
            "seeds": a.seeds, "runs": rows, "summary": summary}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
