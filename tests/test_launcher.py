@@ -104,3 +104,11 @@ def test_trainjob_needs_s3_staging_and_sane_counts(tiny_dataset, home, tmp_path)
     with pytest.raises(ConfigError, match="must be >= 1"):
         train_distributed(str(tiny_dataset), str(tmp_path / "m.pt"), FaceTrainConfig(**CFG), "mv-softmax", {}, 112,
                           None, Launch(local_procs=0))
+
+
+def test_papers_with_their_own_trainer_are_refused(tiny_dataset, home, tmp_path):
+    from paperline.f2c import F2CTrainConfig
+
+    with pytest.raises(ConfigError, match="f2c has its own single-process trainer"):
+        train_distributed(str(tiny_dataset), str(tmp_path / "m.pt"), F2CTrainConfig(), "f2c", {}, 112, None,
+                          Launch())
