@@ -146,7 +146,14 @@ HEADS = {
     "mv_am": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "am", adaptive),
     "mv_arc": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "arc", adaptive),
     "x2": lambda d, c, s=64.0, a=-0.9, h=0.0, k=0.65, ste=True, **kw: X2SoftmaxHead(d, c, s, a, h, k, ste),
+    "search": lambda d, c, s=32.0, alpha=0.0, **kw: _search_head(d, c, s, alpha),
 }
+
+
+def _search_head(d, c, s, alpha):
+    from ..search_softmax import SearchSoftmaxHead  # it builds on _CosineHead above
+
+    return SearchSoftmaxHead(d, c, s=s, alpha=alpha)
 
 
 def get_head(name: str, feat_dim: int, num_class: int, **params) -> nn.Module:
