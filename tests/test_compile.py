@@ -29,7 +29,7 @@ def dag_structure(spec: dict) -> dict:
             "outputs": sorted(root.get("outputDefinitions", {}).get("parameters", {}))}
 
 
-@pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "mhlr", "f2c"])
+@pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c"])
 def test_dag_matches_golden(tmp_path, paper):
     path = compile_pipeline(paper, tmp_path)
     got = dag_structure(next(yaml.safe_load_all(path.read_text())))

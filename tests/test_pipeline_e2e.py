@@ -16,8 +16,8 @@ TINY = ["--set", "epochs=1", "--set", "width=0.25", "--set", "input_size=32", "-
         "--set", "batch_size=8", "--set", "threads=1", "--set", "model_name=e2e-model"]
 
 
-def _run(args, home, timeout=600):
-    env = {**os.environ, "PAPERLINE_HOME": str(home)}
+def _run(args, home, timeout=600, env=None):
+    env = {**os.environ, "PAPERLINE_HOME": str(home), **(env or {})}
     env.pop("MLFLOW_TRACKING_URI", None)
     cmd = [sys.executable, "-m", "paperline.cli", *args]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
@@ -140,3 +140,23 @@ def test_f2c_pipeline_runs_and_a_too_large_pool_registers_nothing(tiny_dataset, 
     from paperline import tracking
 
     assert [v.version for v in tracking.client().search_model_versions("name='f2c-e2e'")] == [1]
+
+
+def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
+    """One search round (2 sampled candidates + the baseline in a ParallelFor, Collected into the
+    update), the report, then the full training, evaluation and registration."""
+    home = tmp_path / "home"
+    res = _run(["run", "search-softmax", "--set", f"data_path={tiny_dataset}", *TINY, "--set", "candidates=2"], home,
+               env={"PAPERLINE_SEARCH_ROUNDS": "1"})
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    assert "round 0 candidate 2" in out and "(fixed-margin baseline)" in out and "search-candidate" in out
+    assert "e2e-model version 1" in res.stdout
+    versions, _ = _registry(home)
+    from paperline import tracking
+
+    run = tracking.client().get_run(tracking.client().get_model_version("e2e-model", "1").tags["run_id"])
+    assert run.data.tags["search.verdict"].startswith("the search found a candidate")
+    assert float(run.data.params["alpha"]) < 0 and run.data.params["head"] == "search"
+    names = {f.path for f in tracking.client().list_artifacts(run.info.run_id, "search")}
+    assert names == {"search/search_history.md", "search/search.html"}

@@ -75,3 +75,34 @@ def test_agent_moves_mu_toward_the_rewarded_a_and_its_state_round_trips():
     assert clone.update(raw, [0.2, 0.5, 0.1]) == pytest.approx(agent.update(raw, [0.2, 0.5, 0.1]), abs=1e-12)
     with pytest.raises(ConfigError, match=">= 2 scored candidates"):
         agent.update([0.1], [0.5])
+
+
+def _results(round_, accs, base):
+    rows = [{"index": j, "raw": -0.1 * (j + 1), "a": -0.1 * (j + 1), "alpha": -10.0 * (j + 1), "baseline": False,
+             "round": round_, "accuracy": acc, "loss": 1.0} for j, acc in enumerate(accs)]
+    return rows + [{"index": len(accs), "raw": 0.0, "a": -1.7, "alpha": -7e4, "baseline": True, "round": round_,
+                    "accuracy": base, "loss": 1.0}]
+
+
+def test_search_rounds_update_mu_pick_the_best_and_report_honestly(tmp_path):
+    from paperline.papers import get_paper
+    from paperline.stages import search
+
+    cfg = get_paper("search-softmax").train_config({"candidates": 2})
+    state = json.dumps(SearchAgent().state())
+    cands = search.sample(state, cfg, 0)
+    assert [c["baseline"] for c in cands] == [False, False, True] and all(c["a"] <= 0 for c in cands)
+    assert cands[2]["alpha"] == pytest.approx(1 - math.exp(32 * 0.35))
+    assert search.sample(state, cfg, 0) == cands and search.sample(state, cfg, 1) != cands  # seeded per round
+    state, hist, best = search.update(state, "[]", _results(0, [0.6, 0.7], base=0.65), cfg)
+    assert best == 1 and json.loads(state)["mu"] != 0.0
+    state, hist, best = search.update(state, hist, _results(1, [0.8, 0.5], base=0.9), cfg)
+    assert best == 0
+    s = search.report(hist, str(tmp_path), 0.35)
+    assert [r["search_at_least_as_good"] for r in s["rounds"]] == [True, False]
+    assert s["verdict"].startswith("the search found a candidate at least as good as the fixed-margin baseline in "
+                                   "1 of 2 rounds") and s["final_alpha"] == -10.0
+    table = (tmp_path / "search_history.md").read_text()
+    assert table.count("baseline (CosFace m=0.35)") == 2 and (tmp_path / "search.png").stat().st_size > 1000
+    with pytest.raises(ConfigError, match="no valid candidate"):
+        get_paper("search-softmax").train_config({"candidates": 1}).check()

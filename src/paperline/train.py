@@ -156,12 +156,14 @@ def _mean_over_ranks(x: torch.Tensor, world: int) -> float:
 
 def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, work_dir: str | Path,
                resume: bool = True, on_epoch: Callable[[int, dict], None] | None = None,
-               max_steps: int | None = None, validate: Callable[[FaceEmbedder], dict] | None = None
-               ) -> tuple[FaceEmbedder, list[dict]]:
+               max_steps: int | None = None, validate: Callable[[FaceEmbedder], dict] | None = None,
+               init: dict | None = None) -> tuple[FaceEmbedder, list[dict]]:
     """Trains backbone + head with cross-entropy on the head's logits; returns the embedder and the
     per-epoch history. `work_dir/checkpoint.pt` is written after every epoch and picked up on resume.
     `validate(model)` runs after each epoch on rank 0 (outside the timed training); its metrics join
-    the epoch's record. `train_seconds` in a record counts training time only, from the first epoch."""
+    the epoch's record. `train_seconds` in a record counts training time only, from the first epoch.
+    `init` ({"backbone": state, "head": state}) warm-starts the weights (a search round continues the
+    previous round's best); the checkpoint holds both states after every epoch."""
     cfg.check()
     num_class = int(labels.max()) + 1
     if labels.min() < 0:
@@ -193,6 +195,9 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
 
     backbone = get_backbone(cfg.backbone, cfg.embedding_size, cfg.input_size, cfg.width)
     head = get_head(cfg.head, cfg.embedding_size, num_class, **cfg.head_params())
+    if init is not None:
+        backbone.load_state_dict(init["backbone"])
+        head.load_state_dict(init["head"])
     backbone.to(device)
     head.to(device)
     if cuda:

@@ -52,9 +52,9 @@ class Paper:
 
 
 def _registry() -> dict[str, Paper]:
-    from . import f2c, mhlr, mv_softmax, planned, x2_softmax
+    from . import f2c, mhlr, mv_softmax, planned, search_softmax, x2_softmax
 
-    papers = [mv_softmax.PAPER, x2_softmax.PAPER, mhlr.PAPER, f2c.PAPER, *planned.PAPERS]
+    papers = [mv_softmax.PAPER, x2_softmax.PAPER, search_softmax.PAPER, mhlr.PAPER, f2c.PAPER, *planned.PAPERS]
     return {p.name: p for p in papers}
 
 

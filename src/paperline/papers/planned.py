@@ -3,7 +3,6 @@
 from . import Paper
 
 PAPERS = [
-    Paper("search-softmax", "Loss Function Search for Face Recognition", "2007.06542", "face"),
     Paper("poseface", "PoseFace: Pose-Invariant Features and Pose-Adaptive Loss for Face Recognition", "2107.11721",
           "face"),
     Paper("jd-landmark", "Grand Challenge of 106-Point Facial Landmark Localization", "1905.03469", "landmarks"),
