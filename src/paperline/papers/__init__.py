@@ -9,6 +9,11 @@ from typing import Callable
 from ..config import build
 from ..errors import ConfigError
 
+# What every face paper's pipeline (pipelines/face.py) takes besides the training config, and reports.
+FACE_PIPELINE_PARAMS = {"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
+                        "min_identities": int, "min_images_per_identity": int}
+FACE_METRICS = ["verification_accuracy", "tar@far=0.001", "rank1"]
+
 
 @dataclass
 class Paper:

@@ -7,7 +7,7 @@ train_ffc.sh, config/optim_config): AM loss, SGD nesterov lr 0.1, wd 1e-4, 19 ep
 """
 
 from ..f2c import F2CTrainConfig, train_f2c
-from . import Paper
+from . import FACE_METRICS, FACE_PIPELINE_PARAMS, Paper
 
 PAPER = Paper(
     name="f2c",
@@ -24,8 +24,7 @@ PAPER = Paper(
     full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "cosface",
                 "m": 0.5, "epochs": 19, "batch_size": 512, "lr": 0.1, "weight_decay": 1e-4,
                 "milestones": [8 / 19, 14 / 19, 17 / 19], "pool_size": 0},
-    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
-                     "min_identities": int, "min_images_per_identity": int},
-    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    pipeline_params=FACE_PIPELINE_PARAMS,
+    metrics=FACE_METRICS,
     reference=[],
 )

@@ -9,7 +9,7 @@ batch 128 is ~470k); the embedded run has ~200 steps, so its averages are shorte
 """
 
 from ..train import FaceTrainConfig
-from . import Paper
+from . import FACE_METRICS, FACE_PIPELINE_PARAMS, Paper
 
 RELEASE = "MHLR README (public copy Kainat-N/FR_Datasets), R100/R50, 5 epochs, 1 GPU"
 
@@ -28,9 +28,8 @@ PAPER = Paper(
     full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "cosface",
                 "s": 64.0, "m": 0.4, "epochs": 5, "batch_size": 128, "lr": 0.02, "schedule": "mhlr",
                 "warmup_epochs": 0.0},
-    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
-                     "min_identities": int, "min_images_per_identity": int},
-    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    pipeline_params=FACE_PIPELINE_PARAMS,
+    metrics=FACE_METRICS,
     reference=[
         {"metric": "verification_accuracy", "benchmark": "LFW", "value": 0.9983,
          "source": f"{RELEASE}: WebFace12M R100"},

@@ -5,7 +5,7 @@ m = 0.35, easy margin), exactly as the authors' fc_layers.py and FaceX-Zoo's MV_
 """
 
 from ..train import FaceTrainConfig
-from . import Paper
+from . import FACE_METRICS, FACE_PIPELINE_PARAMS, Paper
 
 PAPER = Paper(
     name="mv-softmax",
@@ -20,9 +20,8 @@ PAPER = Paper(
               "head": "mv_am", "epochs": 8, "batch_size": 128, "lr": 0.1},
     full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "mv_am",
                 "epochs": 18, "batch_size": 512, "lr": 0.1, "milestones": [10 / 18, 13 / 18, 16 / 18]},
-    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
-                     "min_identities": int, "min_images_per_identity": int},
-    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    pipeline_params=FACE_PIPELINE_PARAMS,
+    metrics=FACE_METRICS,
     reference=[
         # FaceX-Zoo training_mode/README.md table 3.2: MobileFaceNet on MS-Celeb-1M-v1c-R (independent re-run).
         {"metric": "verification_accuracy", "benchmark": "LFW", "value": 0.9957,

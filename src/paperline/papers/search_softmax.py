@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..errors import ConfigError
 from ..train import FaceTrainConfig
-from . import Paper
+from . import FACE_METRICS, FACE_PIPELINE_PARAMS, Paper
 
 
 @dataclass
@@ -51,9 +51,8 @@ PAPER = Paper(
     full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "search",
                 "epochs": 20, "batch_size": 512, "lr": 0.1, "weight_decay": 1e-4,
                 "milestones": [4 / 20, 8 / 20, 10 / 20], "candidates": 16, "round_epochs": 1},
-    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
-                     "min_identities": int, "min_images_per_identity": int},
-    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    pipeline_params=FACE_PIPELINE_PARAMS,
+    metrics=FACE_METRICS,
     reference=[
         {"metric": "rank1", "benchmark": "MegaFace (CASIA-R)", "value": 0.8438, "source": f"{REF}, Search-Softmax"},
         {"metric": "rank1", "benchmark": "MegaFace (CASIA-R)", "value": 0.8286, "source": f"{REF}, AM-Softmax"},

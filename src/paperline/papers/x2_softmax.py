@@ -9,7 +9,7 @@ SGD lr 0.1, 26 epochs, steps at 8/14/20/25, MS1MV3.
 from dataclasses import dataclass
 
 from ..train import FaceTrainConfig
-from . import Paper
+from . import FACE_METRICS, FACE_PIPELINE_PARAMS, Paper
 
 
 @dataclass
@@ -45,8 +45,7 @@ PAPER = Paper(
               "head": "x2", "epochs": 8, "batch_size": 128, "lr": 0.1},
     full_scale={"backbone": "ir50", "width": 1.0, "input_size": 112, "embedding_size": 512, "head": "x2",
                 "epochs": 26, "batch_size": 128, "lr": 0.1, "milestones": [8 / 26, 14 / 26, 20 / 26, 25 / 26]},
-    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "image_size": int,
-                     "min_identities": int, "min_images_per_identity": int},
-    metrics=["verification_accuracy", "tar@far=0.001", "rank1"],
+    pipeline_params=FACE_PIPELINE_PARAMS,
+    metrics=FACE_METRICS,
     reference=[],
 )
