@@ -114,3 +114,15 @@ def test_landmark_files_with_wrong_count_or_nan(tmp_path):
     (tmp_path / "nan.txt").write_text("106\n" + "nan 1\n" * 106)
     with pytest.raises(DataError, match="NaN"):
         read_landmarks(tmp_path / "nan.txt")
+
+
+def test_rebuilding_with_the_same_config_gives_the_same_bytes(tmp_path):
+    """DVC hashes the output: a rebuild must not change it (no timings or dates in the files)."""
+    from paperline.data.face_build import FaceDataConfig, build_face_dataset
+    from paperline.stages.ingest import tree_md5
+
+    cfg = FaceDataConfig(train_identities=3, images_per_identity=2, verify_identities=2, verify_images_per_identity=2,
+                         pairs_per_fold=2, folds=2, seed=9)
+    build_face_dataset(tmp_path / "a", cfg)
+    build_face_dataset(tmp_path / "b", cfg)
+    assert tree_md5(tmp_path / "a") == tree_md5(tmp_path / "b")
