@@ -96,3 +96,17 @@ def test_small_f2c_run_trains(tmp_path):
     assert all(math.isfinite(v) for v in losses) and np.mean(losses[-3:]) < losses[0] - 10
     assert 0 < hist[0]["in_pool_fraction"] <= 1
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 16) and (tmp_path / "work" / "f2c-final.pt").exists()
+
+
+def test_a_pool_larger_than_the_identities_fails_the_training_step_cleanly(tiny_dataset, home, tmp_path):
+    """The training stage refuses before any weight is written; the DAG stops there, so nothing is
+    registered (a failing training step stopping the DAG is what test_pipeline_e2e shows)."""
+    from paperline import tracking
+    from paperline.papers import get_paper
+    from paperline.stages import face
+
+    cfg = get_paper("f2c").train_config({"pool_size": 500, "batch_size": 4, "threads": 1})
+    with pytest.raises(ConfigError, match="DCP size 500 is larger than the 8 training identities"):
+        face.train(str(tiny_dataset), str(tmp_path / "m" / "model.pt"), cfg, "f2c", {}, 112)
+    assert not (tmp_path / "m" / "model.pt").exists()
+    assert [r.info.status for r in tracking.client().search_runs([tracking.experiment_id("f2c")])] == ["FAILED"]

@@ -123,23 +123,16 @@ def test_distributed_launcher_trains_under_torchrun_in_kfp_local(first_run, tiny
     assert "verification_accuracy" in run.data.metrics
 
 
-def test_f2c_pipeline_runs_and_a_too_large_pool_registers_nothing(tiny_dataset, tmp_path):
-    """F²C through the whole DAG on the tiny set (8 identities), then a pool larger than that."""
+def test_f2c_pipeline_runs(tiny_dataset, tmp_path):
+    """F²C through the whole DAG on the tiny set (8 identities)."""
     home = tmp_path / "home"
     tiny = [x for pair in zip(TINY[::2], TINY[1::2]) if not pair[1].startswith(("batch_size=", "model_name="))
             for x in pair]
-    args = ["run", "f2c", "--set", f"data_path={tiny_dataset}", *tiny, "--set", "batch_size=4",
-            "--set", "model_name=f2c-e2e"]
-    res = _run([*args, "--set", "pool_size=8"], home)
+    res = _run(["run", "f2c", "--set", f"data_path={tiny_dataset}", *tiny, "--set", "batch_size=4",
+                "--set", "model_name=f2c-e2e", "--set", "pool_size=8"], home)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     assert "F²C: 8 identities, DCP of 8" in res.stdout + res.stderr
     assert "f2c-e2e version 1" in res.stdout
-    bad = _run([*args, "--set", "pool_size=500"], home)
-    assert bad.returncode != 0 and "DCP size 500 is larger than the 8 training identities" in bad.stderr
-    os.environ["PAPERLINE_HOME"] = str(home)
-    from paperline import tracking
-
-    assert [v.version for v in tracking.client().search_model_versions("name='f2c-e2e'")] == [1]
 
 
 def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
