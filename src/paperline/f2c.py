@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from .errors import ConfigError, DataError
 from .models.face_backbones import get_backbone
-from .schedulers import make_scheduler
+from .schedulers import advance, make_scheduler
 from .train import FaceEmbedder, FaceTrainConfig, normalize, pick_device, seed_everything, to_uint8_nchw
 
 
@@ -239,10 +239,7 @@ def train_f2c(images: np.ndarray, labels: np.ndarray, cfg: F2CTrainConfig, work_
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            if hasattr(sched, "step_loss"):
-                sched.step_loss(loss.item())
-            else:
-                sched.step()
+            advance(sched, loss.item)
             ema_update(gallery, probe, cfg.gallery_momentum)
             loss_sum += loss.item()
             inside += sx["in_pool"] + sy["in_pool"]

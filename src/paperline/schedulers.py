@@ -90,6 +90,14 @@ def mhlr_schedule(opt, cfg, total: int, per_epoch: int):
 SCHEDULES: dict[str, Callable] = {"step": step_schedule, "cosine": cosine_schedule, "mhlr": mhlr_schedule}
 
 
+def advance(sched, loss: Callable[[], float]) -> None:
+    """After an optimiser step: MHLR decides from the loss (asked for only then), the others count steps."""
+    if isinstance(sched, MHLR):
+        sched.step_loss(loss())
+    else:
+        sched.step()
+
+
 def make_scheduler(name: str, opt, cfg, total: int, per_epoch: int):
     if name not in SCHEDULES:
         raise ConfigError(f"unknown schedule {name!r}; valid: {', '.join(SCHEDULES)}")

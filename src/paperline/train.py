@@ -11,6 +11,7 @@ import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Callable
 
@@ -24,7 +25,7 @@ from tqdm import tqdm
 from .errors import ConfigError, DataError
 from .losses.face_heads import HEADS, get_head
 from .models.face_backbones import get_backbone
-from .schedulers import MHLR, SCHEDULES, make_scheduler
+from .schedulers import SCHEDULES, advance, make_scheduler
 
 
 @dataclass
@@ -255,10 +256,7 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            if isinstance(sched, MHLR):  # it decides from the loss: every rank must see the same one
-                sched.step_loss(_mean_over_ranks(loss.detach(), world))
-            else:
-                sched.step()
+            advance(sched, partial(_mean_over_ranks, loss.detach(), world))  # MHLR: every rank, the same loss
             step += 1
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
