@@ -51,7 +51,7 @@ def face_pipeline(paper_name: str):
     paper = get_paper(paper_name)
 
     @dsl.pipeline(name=paper.name, pipeline_root=settings.pipeline_root(), description=paper.description)
-    def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = "", config: dict = {},
+    def pipeline(data_path: str = paper.data_path, data_repo: str = "", data_rev: str = "", config: dict = {},
                  model_name: str = paper.model_name, image_size: int = 112, min_identities: int = 2,
                  min_images_per_identity: int = 2) -> Outputs:
         data, checked = face_head(data_path, data_repo, data_rev, image_size, min_identities,

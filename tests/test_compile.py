@@ -29,7 +29,7 @@ def dag_structure(spec: dict) -> dict:
             "outputs": sorted(root.get("outputDefinitions", {}).get("parameters", {}))}
 
 
-@pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c"])
+@pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface"])
 def test_dag_matches_golden(tmp_path, paper):
     path = compile_pipeline(paper, tmp_path)
     got = dag_structure(next(yaml.safe_load_all(path.read_text())))
@@ -37,6 +37,11 @@ def test_dag_matches_golden(tmp_path, paper):
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(json.dumps(got, indent=2) + "\n")
     assert got == json.loads(golden.read_text())
+
+
+def test_poseface_defaults_to_its_frontal_heavy_dataset(tmp_path):
+    root = next(yaml.safe_load_all(compile_pipeline("poseface", tmp_path).read_text()))["root"]
+    assert root["inputDefinitions"]["parameters"]["data_path"]["defaultValue"] == "data/face-pose"
 
 
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):

@@ -153,3 +153,21 @@ def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
     assert float(run.data.params["alpha"]) < 0 and run.data.params["head"] == "search"
     names = {f.path for f in tracking.client().list_artifacts(run.info.run_id, "search")}
     assert names == {"search/search_history.md", "search/search.html"}
+
+
+def test_poseface_pipeline_reports_yaw_buckets(tiny_dataset, tmp_path):
+    """PoseFace through the shared DAG: landmarks read at training, the pose terms and the margin plot on
+    the run, accuracy by yaw bucket and on frontal-profile pairs from the evaluation, a registered model."""
+    home = tmp_path / "home"
+    res = _run(["run", "poseface", "--set", f"data_path={tiny_dataset}", *TINY, "--set", "pose_dim=4"], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "PoseFace pose signal: yaw_scale_c" in res.stdout + res.stderr
+    assert "e2e-model version 1" in res.stdout
+    _registry(home)
+    from paperline import tracking
+
+    run = tracking.client().get_run(tracking.client().get_model_version("e2e-model", "1").tags["run_id"])
+    m = run.data.metrics
+    assert {"ortho", "pose_mse", "yaw_mae_deg", "frontal_profile_accuracy", "accuracy_yaw_60_90"} <= set(m)
+    arts = {f.path for d in ("evaluation", "figures") for f in tracking.client().list_artifacts(run.info.run_id, d)}
+    assert {"evaluation/yaw.png", "evaluation/roc.png", "figures/margin_vs_yaw.png"} <= arts

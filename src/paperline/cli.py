@@ -34,11 +34,11 @@ def list_papers():
         typer.echo(f"{p.name:<16} {p.arxiv:<11} {p.family:<11} {'yes' if p.runs else 'no':<5} {p.title}")
 
 
-DATASETS = {"face": "face_data"}
+DATASETS = {"face": "face_data", "face-pose": "face_pose_data"}  # name -> params.yaml section
 
 
 @data_app.command("build")
-def data_build(name: str = typer.Argument(..., help="Dataset name: face"),
+def data_build(name: str = typer.Argument(..., help="Dataset name: face or face-pose"),
                out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
                params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
                set_: List[str] = typer.Option([], "--set", help=SET_HELP)):

@@ -127,10 +127,18 @@ class _Net(nn.Module):
         super().__init__()
         self.backbone, self.head = backbone, head
 
-    def forward(self, x, y, cuda: bool):
+    def forward(self, x, y, cuda: bool, side=None):
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cuda):
             emb = self.backbone(x)
-        return emb.float(), self.head(emb.float(), y)
+        emb = emb.float()
+        return emb, (self.head(emb, y) if side is None else self.head(emb, y, side))
+
+
+def embedding_net(backbone: nn.Module, head: nn.Module) -> nn.Module:
+    """The verification embedder's network: the backbone, then the head's `embedding_tail()` where it
+    has one (PoseFace keeps only the identity part of the feature)."""
+    tail = head.embedding_tail() if hasattr(head, "embedding_tail") else None
+    return nn.Sequential(backbone, tail) if tail is not None else backbone
 
 
 def dist_context(cuda: bool) -> tuple[int, int]:
@@ -158,13 +166,15 @@ def _mean_over_ranks(x: torch.Tensor, world: int) -> float:
 def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, work_dir: str | Path,
                resume: bool = True, on_epoch: Callable[[int, dict], None] | None = None,
                max_steps: int | None = None, validate: Callable[[FaceEmbedder], dict] | None = None,
-               init: dict | None = None) -> tuple[FaceEmbedder, list[dict]]:
+               init: dict | None = None, side: np.ndarray | None = None) -> tuple[FaceEmbedder, list[dict]]:
     """Trains backbone + head with cross-entropy on the head's logits; returns the embedder and the
     per-epoch history. `work_dir/checkpoint.pt` is written after every epoch and picked up on resume.
     `validate(model)` runs after each epoch on rank 0 (outside the timed training); its metrics join
     the epoch's record. `train_seconds` in a record counts training time only, from the first epoch.
     `init` ({"backbone": state, "head": state}) warm-starts the weights (a search round continues the
-    previous round's best); the checkpoint holds both states after every epoch."""
+    previous round's best); the checkpoint holds both states after every epoch. `side` (N, k) floats
+    travel with their images into `head(emb, y, side)` (PoseFace: each image's pose); a head with a
+    `loss(logits, y)` method computes its own loss, and its `terms` dict is averaged into the history."""
     cfg.check()
     num_class = int(labels.max()) + 1
     if labels.min() < 0:
@@ -187,10 +197,16 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
 
     x_all = to_uint8_nchw(images, cfg.input_size)
     y_all = torch.from_numpy(labels.astype(np.int64))
+    s_all = None
+    if side is not None:
+        if len(side) != len(labels):
+            raise DataError(f"side information has {len(side)} rows for {len(labels)} images")
+        s_all = torch.from_numpy(np.asarray(side, np.float32).reshape(len(labels), -1))
     if cuda:
         free, _ = torch.cuda.mem_get_info(device)
         if x_all.numel() < 0.25 * free:  # small enough: keep the whole set on the GPU
             x_all, y_all = x_all.to(device), y_all.to(device)
+            s_all = s_all.to(device) if s_all is not None else None
         else:
             x_all, y_all = x_all.pin_memory(), y_all.pin_memory()
 
@@ -236,7 +252,7 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
         backbone.train()
         head.train()
         order = torch.randperm(len(x_all), generator=gen)
-        t0, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+        t0, seen, loss_sum, correct, term_sums = time.perf_counter(), 0, 0.0, 0, {}
         bar = tqdm(range(per_epoch), desc=f"epoch {epoch + 1}/{cfg.epochs}", unit="batch", mininterval=2,
                    disable=rank != 0)
         for b in bar:
@@ -249,8 +265,9 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             x = normalize(torch.where(flip[:, None, None, None], x.flip(3), x))
             if cuda:
                 x = x.contiguous(memory_format=torch.channels_last)
-            emb, logits = net(x, y, cuda)
-            loss = F.cross_entropy(logits, y)
+            s = s_all[idx].to(device, non_blocking=True) if s_all is not None else None
+            emb, logits = net(x, y, cuda, s)
+            loss = head.loss(logits, y) if hasattr(head, "loss") else F.cross_entropy(logits, y)
             if not torch.isfinite(loss):
                 raise FloatingPointError(f"loss became {loss.item()} at epoch {epoch + 1}, batch {b}; lower lr")
             opt.zero_grad(set_to_none=True)
@@ -260,6 +277,8 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
             step += 1
             seen += len(idx)
             loss_sum += loss.item() * len(idx)
+            for k, v in getattr(head, "terms", {}).items():
+                term_sums[k] = term_sums.get(k, 0.0) + v.item() * len(idx)
             with torch.no_grad():  # accuracy of the plain classifier, without the margin or MV re-weighting
                 plain = head.cosine(emb.float()) if hasattr(head, "cosine") else logits
                 correct += (plain.argmax(1) == y).sum().item()
@@ -275,10 +294,11 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
         took = time.perf_counter() - t0
         train_seconds += took
         rec = {"epoch": epoch + 1, "loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
-               "lr": sched.get_last_lr()[0], "images_per_second": seen / took, "train_seconds": train_seconds}
+               "lr": sched.get_last_lr()[0], "images_per_second": seen / took, "train_seconds": train_seconds,
+               **{k: v / max(seen, 1) for k, v in term_sums.items()}}
         if validate and rank == 0:
             backbone.eval()
-            rec.update(validate(FaceEmbedder(backbone, cfg.input_size)))
+            rec.update(validate(FaceEmbedder(embedding_net(backbone, head), cfg.input_size)))
         history.append(rec)
         if rank == 0:
             print(f"epoch {epoch + 1}: loss {rec['loss']:.4f} train acc {rec['train_accuracy']:.3f} "
@@ -291,7 +311,8 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
                           "epoch": epoch}, ckpt)
         if max_steps and step >= max_steps:
             break
-    model = FaceEmbedder(backbone.to("cpu").to(memory_format=torch.contiguous_format), cfg.input_size).eval()
+    backbone, head = backbone.to("cpu").to(memory_format=torch.contiguous_format), head.to("cpu")
+    model = FaceEmbedder(embedding_net(backbone, head), cfg.input_size).eval()
     return model, history
 
 

@@ -139,6 +139,70 @@ class X2SoftmaxHead(_CosineHead):
         return cos.scatter(1, label.view(-1, 1), f) * self.s
 
 
+def pose_margin(abs_yaw_deg, m0: float, lam: float):
+    """m_i = m0 + λ·|ψ|/90 (tensor or array)."""
+    return m0 + lam * abs_yaw_deg / 90.0
+
+
+class PoseFaceHead(_CosineHead):
+    """PoseFace (arXiv:2107.11721; our reading, see paperline.poseface): identity and pose heads on the
+    backbone feature, a per-sample pose-adaptive margin over the identity classes, and the orthogonality
+    and pose-regression losses. `side` columns: |ψ|/90 and the sample weight."""
+
+    def __init__(self, feat_dim, num_class, s=32.0, m=0.35, base="cosface", pose_lambda=0.15, pose_dim=16,
+                 ortho_weight=1.0, pose_weight=1.0, **_):
+        super().__init__(feat_dim, num_class, s)
+        self.m, self.base, self.lam = m, base, pose_lambda
+        self.ortho_weight, self.pose_weight = ortho_weight, pose_weight
+        # linear heads with batch norm, as the backbone's own embedding layer: without it the id head
+        # can shrink under weight decay until the normalised features' gradients blow up (measured: NaN)
+        self.id_proj = nn.Sequential(nn.Linear(feat_dim, feat_dim, bias=False), nn.BatchNorm1d(feat_dim))
+        self.pose_proj = nn.Sequential(nn.Linear(feat_dim, pose_dim, bias=False), nn.BatchNorm1d(pose_dim))
+        self.pose_reg = nn.Linear(pose_dim, 1)
+        nn.init.eye_(self.id_proj[0].weight)  # start as the plain backbone's embedding
+        self.terms: dict[str, torch.Tensor] = {}
+        self._weights = None
+
+    def embedding_tail(self) -> nn.Module:
+        """What follows the backbone in the verification embedder: f_id only."""
+        return self.id_proj
+
+    def cosine(self, x):
+        return super().cosine(self.id_proj(x))
+
+    def forward(self, x, label, side=None):
+        f_id, f_pose = self.id_proj(x), self.pose_proj(x)
+        cos = super().cosine(f_id)
+        onehot = F.one_hot(label, cos.size(1)).bool()
+        if side is None:  # no pose known: the frontal margin m0, no auxiliary terms
+            abs_yaw = torch.zeros(len(x), device=x.device)
+            weights = None
+        else:
+            abs_yaw, weights = side[:, 0], side[:, 1]
+        m = pose_margin(abs_yaw * 90.0, self.m, self.lam)[:, None]
+        if self.base == "cosface":
+            target = cos - m
+        else:  # ArcFace with the arcface_torch fallback past θ > π − m, per sample
+            sin = torch.sqrt((1.0 - cos * cos).clamp(min=1e-7))
+            target = torch.where(cos > torch.cos(math.pi - m), cos * torch.cos(m) - sin * torch.sin(m),
+                                 cos - torch.sin(math.pi - m) * m)
+        logits = torch.where(onehot, target, cos) * self.s
+        self._weights = weights
+        self.terms = {}
+        if side is not None:
+            a, b = F.normalize(f_id, dim=1), F.normalize(f_pose, dim=1)
+            self.terms["ortho"] = (a.t() @ b).pow(2).sum() / len(x) ** 2  # in [0, 1], whatever the batch
+            self.terms["pose_mse"] = F.mse_loss(self.pose_reg(f_pose).squeeze(1), abs_yaw)
+        return logits
+
+    def loss(self, logits, label):
+        ce = F.cross_entropy(logits, label, reduction="none")
+        ce = (ce * self._weights).mean() if self._weights is not None else ce.mean()
+        extra = sum((w * self.terms[k] for k, w in (("ortho", self.ortho_weight), ("pose_mse", self.pose_weight))
+                     if k in self.terms), torch.zeros((), device=logits.device))
+        return ce + extra
+
+
 HEADS = {
     "softmax": lambda d, c, **kw: SoftmaxHead(d, c),
     "cosface": lambda d, c, s=32.0, m=0.35, **kw: CosFaceHead(d, c, s=s, m=m),
@@ -147,6 +211,7 @@ HEADS = {
     "mv_arc": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "arc", adaptive),
     "x2": lambda d, c, s=64.0, a=-0.9, h=0.0, k=0.65, ste=True, **kw: X2SoftmaxHead(d, c, s, a, h, k, ste),
     "search": lambda d, c, s=32.0, alpha=0.0, **kw: _search_head(d, c, s, alpha),
+    "poseface": lambda d, c, **kw: PoseFaceHead(d, c, **kw),
 }
 
 

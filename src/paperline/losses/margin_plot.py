@@ -1,5 +1,6 @@
 """How much each head lowers the target logit, against the angle to the class centre: the picture that
-explains angle-adaptive margins (X2-Softmax) next to fixed ones (CosFace, ArcFace)."""
+explains angle-adaptive margins (X2-Softmax) next to fixed ones (CosFace, ArcFace); and PoseFace's
+margin against the face's yaw."""
 
 from __future__ import annotations
 
@@ -19,19 +20,16 @@ def margins(theta: np.ndarray, a: float = -0.9, h: float = 0.0, k: float = 0.65,
             f"CosFace (m={cos_m})": np.full_like(theta, cos_m)}
 
 
-def margin_png(out: str | Path, a: float = -0.9, h: float = 0.0, k: float = 0.65) -> Path:
+def _figure():
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    theta = np.linspace(0, math.pi, 361)
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
-    for name, m in margins(theta, a, h, k).items():
-        ax.plot(np.degrees(theta), m, label=name)
-    ax.set_xlabel("angle θ between the feature and its class centre (degrees)")
-    ax.set_ylabel("margin  cos θ − target(θ)")
-    ax.set_title("Margin against angle")
+    return plt, *plt.subplots(figsize=(6, 4), dpi=120)
+
+
+def _save(plt, fig, ax, out: str | Path) -> Path:
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
@@ -40,3 +38,29 @@ def margin_png(out: str | Path, a: float = -0.9, h: float = 0.0, k: float = 0.65
     fig.savefig(out)
     plt.close(fig)
     return out
+
+
+def margin_png(out: str | Path, a: float = -0.9, h: float = 0.0, k: float = 0.65) -> Path:
+    plt, fig, ax = _figure()
+    theta = np.linspace(0, math.pi, 361)
+    for name, m in margins(theta, a, h, k).items():
+        ax.plot(np.degrees(theta), m, label=name)
+    ax.set_xlabel("angle θ between the feature and its class centre (degrees)")
+    ax.set_ylabel("margin  cos θ − target(θ)")
+    ax.set_title("Margin against angle")
+    return _save(plt, fig, ax, out)
+
+
+def pose_margin_png(out: str | Path, m0: float, lam: float, base: str) -> Path:
+    """PoseFace: m(ψ) = m0 + λ|ψ|/90 beside the fixed margin of the plain head."""
+    from .face_heads import pose_margin
+
+    plt, fig, ax = _figure()
+    yaw = np.linspace(0, 90, 91)
+    ax.plot(yaw, pose_margin(yaw, m0, lam), label=f"PoseFace ({base}, m0={m0}, λ={lam})")
+    ax.plot(yaw, np.full_like(yaw, m0), "--", label=f"plain {base} (m={m0})")
+    ax.axvspan(60, 90, color="tab:orange", alpha=0.1, label="profile (|yaw| > 60°)")
+    ax.set_xlabel("|yaw| estimated from the landmarks (degrees)")
+    ax.set_ylabel("margin m")
+    ax.set_title("Pose-adaptive margin")
+    return _save(plt, fig, ax, out)

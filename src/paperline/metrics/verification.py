@@ -41,6 +41,13 @@ def kfold_accuracy(dist: np.ndarray, same: np.ndarray, folds: np.ndarray) -> dic
             "fold_accuracies": accs.tolist(), "thresholds": [float(t) for t in ths]}
 
 
+def pair_correct(dist: np.ndarray, same: np.ndarray, folds: np.ndarray, thresholds: list[float]) -> np.ndarray:
+    """Per pair: judged right with its own fold's threshold (chosen on the other folds)."""
+    uniq = np.unique(folds)
+    th = np.asarray(thresholds)[np.searchsorted(uniq, folds)]
+    return (dist < th) == same.astype(bool)
+
+
 def tar_at_far(dist: np.ndarray, same: np.ndarray, fars=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)) -> dict:
     """TAR at each FAR by interpolating the ROC. FAR 1e-3 is always reported; lower FARs only when
     there are at least 1/FAR impostor pairs, since fewer cannot resolve them."""
@@ -83,11 +90,35 @@ def roc_png(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> byt
     return buf.getvalue()
 
 
-def report_html(title: str, png: bytes, metrics: dict) -> str:
+def bucket_png(accuracy: dict[str, float], counts: dict[str, int], title: str) -> bytes:
+    """Bar chart of accuracy per group of pairs (yaw buckets, the frontal-profile protocol)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(5, 3.5), dpi=110)
+    names = list(accuracy)
+    bars = ax.bar(names, [accuracy[n] for n in names], color="tab:blue")
+    for bar, n in zip(bars, names):
+        ax.annotate(f"{accuracy[n]:.3f}\n{counts[n]} pairs", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_ylim(0, 1.15)
+    ax.set_ylabel("verification accuracy")
+    ax.set_title(title)
+    ax.grid(alpha=0.3, axis="y")
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def report_html(title: str, pngs: list[bytes], metrics: dict) -> str:
     rows = "".join(f"<tr><td>{k}</td><td>{v:.4f}</td></tr>" if isinstance(v, float) else
                    f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in metrics.items())
-    img = base64.b64encode(png).decode()
-    return (f"<html><body><h2>{title}</h2><img src='data:image/png;base64,{img}'/>"
+    imgs = "".join(f"<img src='data:image/png;base64,{base64.b64encode(p).decode()}'/>" for p in pngs)
+    return (f"<html><body><h2>{title}</h2>{imgs}"
             f"<table border='1' cellpadding='4'>{rows}</table></body></html>")
 
 

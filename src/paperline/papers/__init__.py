@@ -32,6 +32,8 @@ class Paper:
     description: str = ""
     figures: Callable | None = None  # (config, out_dir) -> [png paths] logged to the training run
     trainer: Callable | None = None  # (images, labels, cfg, work_dir, on_epoch=) -> (model, history); None = train_face
+    train_data: Callable | None = None  # (train_dir, image_size) -> (images, labels, extra trainer kwargs)
+    data_path: str = "data/face"        # the pipeline's default dataset (a DVC output of this repo)
 
 
     @property
@@ -57,9 +59,10 @@ class Paper:
 
 
 def _registry() -> dict[str, Paper]:
-    from . import f2c, mhlr, mv_softmax, planned, search_softmax, x2_softmax
+    from . import f2c, mhlr, mv_softmax, planned, poseface, search_softmax, x2_softmax
 
-    papers = [mv_softmax.PAPER, x2_softmax.PAPER, search_softmax.PAPER, mhlr.PAPER, f2c.PAPER, *planned.PAPERS]
+    papers = [mv_softmax.PAPER, x2_softmax.PAPER, search_softmax.PAPER, mhlr.PAPER, f2c.PAPER, poseface.PAPER,
+              *planned.PAPERS]
     return {p.name: p for p in papers}
 
 

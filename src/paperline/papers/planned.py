@@ -3,8 +3,6 @@
 from . import Paper
 
 PAPERS = [
-    Paper("poseface", "PoseFace: Pose-Invariant Features and Pose-Adaptive Loss for Face Recognition", "2107.11721",
-          "face"),
     Paper("jd-landmark", "Grand Challenge of 106-Point Facial Landmark Localization", "1905.03469", "landmarks"),
     Paper("lapa", "A New Dataset and Boundary-Attention Semantic Segmentation for Face Parsing", "1905.04830",
           "parsing"),

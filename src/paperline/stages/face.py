@@ -17,6 +17,7 @@ from ..data.face_validation import validate_face_dataset
 from ..errors import DataError
 from ..index import GalleryIndex, build_index, rank1
 from ..metrics import verification as V
+from ..pose import BUCKETS, YawEstimator, bucket_name, bucket_of, load_landmarks, recorded_yaw
 from ..train import FaceEmbedder, FaceTrainConfig, embed_images, train_face
 
 METRIC = "verification_accuracy"
@@ -30,18 +31,23 @@ def validate(dataset: str, report_dir: str, image_size: int = 112, min_identitie
 def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, tags: dict, image_size: int = 112,
           train_format: str = "auto") -> tuple[str, list[dict]]:
     """Trains and saves the FaceEmbedder (pickled torch module); returns (MLflow run id, history)."""
+    from ..papers import get_paper
+
     cfg.check()
-    images, labels = load_train_set(Path(dataset) / "train", image_size, train_format)
+    spec = get_paper(paper)
+    extra = {}
+    if spec.train_data:
+        images, labels, extra = spec.train_data(Path(dataset) / "train", image_size)
+    else:
+        images, labels = load_train_set(Path(dataset) / "train", image_size, train_format)
     run_id = tracking.start_run(paper, tags, {**asdict(cfg), "train_images": len(images),
                                               "train_identities": int(labels.max()) + 1})
     try:
         work = Path(model_path).parent / "work"
         log_figures(run_id, paper, cfg, work)
-        from ..papers import get_paper
-
-        trainer = get_paper(paper).trainer or train_face
+        trainer = spec.trainer or train_face
         model, history = trainer(images, labels, cfg, work,
-                                 on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
+                                 on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e), **extra)
         Path(model_path).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(str(model_path) + ".tmp")
         torch.save(model, tmp)
@@ -71,46 +77,93 @@ def load_model(path: str) -> FaceEmbedder:
 
 
 def _verify_set(dataset: str):
+    """The LFW pairs, the frontal-profile pairs where the set has `pairs_fp.txt`, every image they
+    name, and one md5 over all of it (what the promotion gate compares)."""
     verify = Path(dataset) / "verify"
     pairs = read_pairs(verify / "pairs.txt", verify / "images")
-    paths = sorted({p for pr in pairs for p in (pr.left, pr.right)})
+    fp_file = verify / "pairs_fp.txt"
+    fp_pairs = read_pairs(fp_file, verify / "images") if fp_file.is_file() else []
+    paths = sorted({p for pr in pairs + fp_pairs for p in (pr.left, pr.right)})
     h = hashlib.md5((verify / "pairs.txt").read_bytes())
+    if fp_pairs:
+        h.update(fp_file.read_bytes())
     for p in paths:
         h.update(hashlib.md5(p.read_bytes()).digest())
-    return pairs, paths, h.hexdigest()
+    return pairs, fp_pairs, paths, h.hexdigest()
+
+
+def _verify_yaw(verify: Path, paths: list[Path]) -> np.ndarray | None:
+    """Yaw per image: recorded in meta.csv, else estimated from the landmarks, else None."""
+    yaw = recorded_yaw(verify, paths)
+    if yaw is None and (verify / "landmarks").is_dir():
+        try:
+            yaw = YawEstimator()(load_landmarks(paths, verify / "images", verify / "landmarks", "yaw buckets"))
+        except DataError:
+            return None
+    return yaw
+
+
+def _scored(pairs, emb, pos):
+    dist = V.pair_distances(emb[[pos[p.left] for p in pairs]], emb[[pos[p.right] for p in pairs]])
+    return dist, np.array([p.same for p in pairs]), np.array([p.fold for p in pairs])
 
 
 def verification_metrics(model: FaceEmbedder, dataset: str, image_size: int = 112):
-    pairs, paths, md5 = _verify_set(dataset)
+    """10-fold accuracy and TAR@FAR on pairs.txt; where the set allows, accuracy by yaw bucket (the
+    larger |yaw| of a pair, each pair judged with its fold's threshold) and the frontal-profile
+    protocol's 10-fold accuracy. Returns (metrics, curves for the ROC, per-group accuracy, md5)."""
+    pairs, fp_pairs, paths, md5 = _verify_set(dataset)
     pos = {p: i for i, p in enumerate(paths)}
     emb = embed_images(model, np.stack([read_image(p, image_size) for p in paths]))
-    dist = V.pair_distances(emb[[pos[p.left] for p in pairs]], emb[[pos[p.right] for p in pairs]])
-    same = np.array([p.same for p in pairs])
-    folds = np.array([p.fold for p in pairs])
+    dist, same, folds = _scored(pairs, emb, pos)
     kf = V.kfold_accuracy(dist, same, folds)
     metrics = {METRIC: kf["accuracy"], "verification_accuracy_std": kf["accuracy_std"], **V.tar_at_far(dist, same),
                "pairs": len(pairs)}
-    return metrics, dist, same, md5
+    curves = {f"all pairs, accuracy {kf['accuracy']:.3f}": V.roc_points(dist, same)}
+    groups: dict[str, tuple[float, int]] = {}
+    yaw = _verify_yaw(Path(dataset) / "verify", paths)
+    if yaw is not None:
+        correct = V.pair_correct(dist, same, folds, kf["thresholds"])
+        pair_yaw = np.maximum(np.abs(yaw[[pos[p.left] for p in pairs]]), np.abs(yaw[[pos[p.right] for p in pairs]]))
+        for k, b in enumerate(bucket_of(pair_yaw)[None] == np.arange(len(BUCKETS))[:, None]):
+            if b.any():
+                metrics[f"accuracy_{bucket_name(k)}"] = float(correct[b].mean())
+                lo, hi = BUCKETS[k]
+                groups[f"|yaw| {lo:.0f}-{hi:.0f}°"] = (float(correct[b].mean()), int(b.sum()))
+    if fp_pairs:
+        fdist, fsame, ffolds = _scored(fp_pairs, emb, pos)
+        fkf = V.kfold_accuracy(fdist, fsame, ffolds)
+        metrics.update({"frontal_profile_accuracy": fkf["accuracy"],
+                        "frontal_profile_accuracy_std": fkf["accuracy_std"], "frontal_profile_pairs": len(fp_pairs)})
+        curves[f"frontal-profile, accuracy {fkf['accuracy']:.3f}"] = V.roc_points(fdist, fsame)
+        groups["frontal-profile"] = (fkf["accuracy"], len(fp_pairs))
+    return metrics, curves, groups, md5
 
 
 def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str, image_size: int = 112) -> dict:
-    """10-fold verification accuracy and TAR@FAR; writes roc.png, report.html and report.md."""
+    """10-fold verification accuracy and TAR@FAR (+ yaw buckets and frontal-profile pairs where the
+    set has them); writes roc.png, yaw.png, report.html and report.md."""
     model = load_model(model_path)
-    metrics, dist, same, md5 = verification_metrics(model, dataset, image_size)
+    metrics, curves, groups, md5 = verification_metrics(model, dataset, image_size)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    png = V.roc_png({f"accuracy {metrics[METRIC]:.3f}": V.roc_points(dist, same)},
-                    f"ROC, {len(same)} pairs (10-fold verification)")
-    (out / "roc.png").write_bytes(png)
-    (out / "report.html").write_text(V.report_html("Verification", png, metrics))
+    pngs = [V.roc_png(curves, f"ROC, {metrics['pairs']} pairs (10-fold verification)")]
+    (out / "roc.png").write_bytes(pngs[0])
+    if groups:
+        pngs.append(V.bucket_png({k: a for k, (a, _) in groups.items()}, {k: n for k, (_, n) in groups.items()},
+                                 "Accuracy by yaw (larger |yaw| of the pair)"))
+        (out / "yaw.png").write_bytes(pngs[1])
+    (out / "report.html").write_text(V.report_html("Verification", pngs, metrics))
     (out / "report.md").write_text(V.report_markdown("Verification", metrics))
     (out / "metrics.json").write_text(json.dumps({**metrics, "eval_data_md5": md5}, indent=2))
     tracking.log_metrics(run_id, metrics)
     tracking.set_tags(run_id, {"eval_data_md5": md5})
-    tracking.log_artifact(run_id, str(out / "roc.png"), "evaluation")
-    tracking.log_artifact(run_id, str(out / "report.md"), "evaluation")
+    for name in ("roc.png", "yaw.png", "report.md"):
+        if (out / name).exists():
+            tracking.log_artifact(run_id, str(out / name), "evaluation")
+    by_yaw = ", ".join(f"{k} {a:.3f}" for k, (a, _) in groups.items())
     print(f"verification accuracy {metrics[METRIC]:.4f} ± {metrics['verification_accuracy_std']:.4f} "
-          f"on {len(same)} pairs", flush=True)
+          f"on {metrics['pairs']} pairs" + (f"; {by_yaw}" if by_yaw else ""), flush=True)
     return {**metrics, "eval_data_md5": md5}
 
 
