@@ -124,6 +124,9 @@ def test_trainer_estimates_pose_and_embeds_with_the_identity_part(tiny_dataset, 
     assert emb.shape == (5, 16) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
     again, _ = train_poseface(images, labels, cfg, tmp_path / "w2", **extra)
     assert np.allclose(embed_images(again, images[:5]), emb, atol=1e-5)  # seeded: the same model
+    plain, hist = train_poseface(images, labels, PoseFaceTrainConfig(**{**cfg.__dict__, "head": "cosface"}),
+                                 tmp_path / "w3", **extra)  # the baseline: same data, no pose terms
+    assert "ortho" not in hist[-1] and embed_images(plain, images[:5]).shape == (5, 16)
 
 
 def test_training_images_without_landmarks_are_refused(dataset_copy, tmp_path, home):

@@ -100,6 +100,8 @@ def train_poseface(images: np.ndarray, labels: np.ndarray, cfg: PoseFaceTrainCon
         fit["yaw_mae_deg"] = float(np.abs(est.predict(ratio) - recorded_yaw).mean())
     print("PoseFace pose signal: " + ", ".join(f"{k} {v:.3f}" for k, v in fit.items()), flush=True)
     on_epoch = kw.pop("on_epoch", None)
+    if cfg.head != "poseface":  # `--set head=cosface`: the plain backbone on the same data, for comparison
+        side = None
     model, history = train_face(images, labels, cfg, work_dir, side=side,
                                 on_epoch=(lambda e, rec: on_epoch(e, {**rec, **fit})) if on_epoch else None, **kw)
     for rec in history:
