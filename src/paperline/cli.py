@@ -34,26 +34,39 @@ def list_papers():
         typer.echo(f"{p.name:<16} {p.arxiv:<11} {p.family:<11} {'yes' if p.runs else 'no':<5} {p.title}")
 
 
-DATASETS = {"face": "face_data", "face-pose": "face_pose_data"}  # name -> params.yaml section
+DATASETS = {"face": "face_data", "face-pose": "face_pose_data", "parsing": "parsing_data"}  # -> params.yaml section
+
+
+def _builder(name: str):
+    """(config class, build function) of a dataset."""
+    if name == "parsing":
+        from .data.parsing_build import ParsingDataConfig, build_parsing_dataset
+
+        return ParsingDataConfig, build_parsing_dataset
+    from .data.face_build import FaceDataConfig, build_face_dataset
+
+    return FaceDataConfig, build_face_dataset
 
 
 @data_app.command("build")
-def data_build(name: str = typer.Argument(..., help="Dataset name: face or face-pose"),
+def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-pose or parsing"),
                out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
                params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
                set_: List[str] = typer.Option([], "--set", help=SET_HELP)):
     """Render a dataset in its real formats (what the DVC stage runs)."""
     try:
+        import time
+
         from .config import build, load_config_file, parse_sets
 
         if name not in DATASETS:
             raise PaperlineError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
-        from .data.face_build import FaceDataConfig, build_face_dataset
-
+        config_cls, builder = _builder(name)
         base = load_config_file(str(params)).get(DATASETS[name], {}) if params.exists() else {}
-        cfg = build(FaceDataConfig, parse_sets(set_), base)
-        info = build_face_dataset(out or Path("data") / name, cfg)
-        typer.echo(f"built {name}: {info['images']} images in {info['seconds']} s -> {out or Path('data') / name}")
+        t0 = time.perf_counter()
+        info = builder(out or Path("data") / name, build(config_cls, parse_sets(set_), base))
+        typer.echo(f"built {name}: {info['images']} images in {time.perf_counter() - t0:.1f} s "
+                   f"-> {out or Path('data') / name}")
     except PaperlineError as e:
         _fail(e)
 
@@ -81,6 +94,10 @@ def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)
         typer.echo(f"== {res['paper']} finished ==")
         if "accuracy" in res:
             typer.echo(f"verification accuracy (10-fold): {res['accuracy']:.4f}")
+        if "metric" in res:
+            from .papers import get_paper
+
+            typer.echo(f"{get_paper(res['paper']).metrics[0]}: {res['metric']:.4f}")
         if "run_id" in res:
             typer.echo(f"MLflow run: {res['run_id']} (experiment {res['paper']})")
         if "version" in res:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -149,7 +148,6 @@ def build_face_dataset(out: str | Path, cfg: FaceDataConfig) -> dict:
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    t0 = time.perf_counter()
     renderer = FaceRenderer(cfg.image_size)
     train_names = [f"id_{i:05d}" for i in range(cfg.train_identities)]
     verify_names = [f"vid_{i:05d}" for i in range(cfg.verify_identities)]
@@ -168,7 +166,6 @@ def build_face_dataset(out: str | Path, cfg: FaceDataConfig) -> dict:
                     + cfg.verify_identities * cfg.verify_images_per_identity)
         info = {"kind": "face", "config": asdict(cfg), "images": n_images}
         (tmp / "dataset.json").write_text(json.dumps(info, indent=2))  # no timing: same config, same bytes (DVC)
-        info["seconds"] = round(time.perf_counter() - t0, 2)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

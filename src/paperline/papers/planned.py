@@ -3,7 +3,6 @@
 from . import Paper
 
 PAPERS = [
-    Paper("jd-landmark", "Grand Challenge of 106-Point Facial Landmark Localization", "1905.03469", "landmarks"),
     Paper("lapa", "A New Dataset and Boundary-Attention Semantic Segmentation for Face Parsing", "1905.04830",
           "parsing"),
     Paper("swing", "Large Scale Product Graph Construction for Recommendation in E-commerce (Swing/Surprise)",

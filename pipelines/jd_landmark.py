@@ -1,0 +1,43 @@
+"""JD-landmark (arXiv:1905.03469): ingest → validate (106-point suites) → train PIPNet → evaluate
+(NME, AUC@0.08, FR@0.08, CED, overlay) → register → promote on AUC@0.08."""
+
+from typing import NamedTuple
+
+from kfp import dsl
+
+from paperline import settings
+from paperline.components.ingest import ingest
+from paperline.components.landmarks import (
+    evaluate_landmarks,
+    promote_landmarks,
+    register_landmarks,
+    train_landmarks,
+    validate_landmarks,
+)
+from paperline.papers import get_paper
+from paperline.pipelines import cluster
+
+PAPER = get_paper("jd-landmark")
+Outputs = NamedTuple("Outputs", metric=float, run_id=str, version=str, decision=str)
+
+
+@dsl.pipeline(name=PAPER.name, pipeline_root=settings.pipeline_root(), description=PAPER.description)
+def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: str = "", config: dict = {},
+             model_name: str = PAPER.model_name, layout: str = "jd") -> Outputs:
+    data = ingest(data_path=data_path, data_repo=data_repo, data_rev=data_rev)
+    checked = validate_landmarks(dataset=data.outputs["dataset"], layout=layout)
+    trained = train_landmarks(paper=PAPER.name, config=config, dataset=data.outputs["dataset"],
+                              kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER, layout=layout).after(checked)
+    cluster.gpu_step(trained)
+    evaluated = evaluate_landmarks(dataset=data.outputs["dataset"], model=trained.outputs["model"],
+                                   run_id=trained.outputs["Output"], layout=layout)
+    registered = register_landmarks(model=trained.outputs["model"], run_id=trained.outputs["Output"],
+                                    model_name=model_name, metric=evaluated.outputs["metric"],
+                                    eval_md5=evaluated.outputs["eval_md5"])
+    promoted = promote_landmarks(model_name=model_name, version=registered.output, dataset=data.outputs["dataset"],
+                                 layout=layout)
+    for side_effect in (trained, evaluated, registered, promoted):
+        side_effect.set_caching_options(False)
+    for task in (data, checked, trained, evaluated, registered, promoted):
+        cluster.cluster_task(task)
+    return Outputs(evaluated.outputs["metric"], trained.outputs["Output"], registered.output, promoted.output)
