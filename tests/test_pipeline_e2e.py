@@ -171,3 +171,43 @@ def test_poseface_pipeline_reports_yaw_buckets(tiny_dataset, tmp_path):
     assert {"ortho", "pose_mse", "yaw_mae_deg", "frontal_profile_accuracy", "accuracy_yaw_60_90"} <= set(m)
     arts = {f.path for d in ("evaluation", "figures") for f in tracking.client().list_artifacts(run.info.run_id, d)}
     assert {"evaluation/yaw.png", "evaluation/roc.png", "figures/margin_vs_yaw.png"} <= arts
+
+
+@pytest.fixture(scope="module")
+def tiny_parsing(tmp_path_factory):
+    from paperline.data.parsing_build import ParsingDataConfig, build_parsing_dataset
+
+    out = tmp_path_factory.mktemp("parsing") / "p"
+    build_parsing_dataset(out, ParsingDataConfig(train=24, val=1, test=6, image_size=64))
+    return out
+
+
+LM_TINY = ["--set", "epochs=1", "--set", "width=8", "--set", "input_size=64", "--set", "threads=1",
+           "--set", "model_name=lm-e2e"]
+
+
+def test_jd_landmark_pipeline_then_a_bad_landmark_file(tiny_parsing, tmp_path):
+    """The whole jd-landmark DAG registers a model with its NME/AUC and pictures; a 105-point file
+    then stops the run at validation, naming the file, with no new version."""
+    import shutil
+
+    home = tmp_path / "home"
+    res = _run(["run", "jd-landmark", "--set", f"data_path={tiny_parsing / 'jd'}", *LM_TINY], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "auc@0.08: " in res.stdout and "lm-e2e version 1" in res.stdout
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    from paperline import tracking
+
+    c = tracking.client()
+    run = c.get_run(c.get_model_version("lm-e2e", "1").tags["run_id"])
+    assert {"nme", "auc_at_0.08", "fr_at_0.08", "cell_ce"} <= set(run.data.metrics)
+    assert {"evaluation/ced.png", "evaluation/overlay.png"} <= {f.path for f in c.list_artifacts(run.info.run_id,
+                                                                                                  "evaluation")}
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_parsing / "jd", bad)
+    victim = sorted((bad / "Test" / "landmark").iterdir())[2]
+    victim.write_text("\n".join(victim.read_text().splitlines()[:-1]) + "\n")  # 105 points
+    res = _run(["run", "jd-landmark", "--set", f"data_path={bad}", *LM_TINY], home)
+    assert res.returncode != 0 and victim.name in res.stderr and "validate-landmarks" in res.stderr, res.stderr[-2000:]
+    assert [v.version for v in c.search_model_versions("name='lm-e2e'")] == ["1"]

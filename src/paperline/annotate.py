@@ -10,8 +10,9 @@ winds the other way than on a frontal face has turned away from the camera and i
 order: hair, skin, nose, brows, eyes, lips, inner mouth.
 
 Step 2, refinement. LaPa's annotators corrected the boundaries by hand; our automatic equivalent
-moves each pixel of a thin band around the part boundaries to the neighbouring class whose mean
-colour (over that class's interior in this image) is nearest to the pixel's colour.
+moves a pixel of the one-pixel band around the part boundaries to a neighbouring class when that
+class's mean colour (over its interior in this image) is clearly nearer to the pixel's colour than
+its own class's mean is (`refine`).
 """
 
 from __future__ import annotations
@@ -87,27 +88,41 @@ def initial_masks(pts: np.ndarray, shape: tuple[int, int], forehead: float = 0.6
 FRONTAL_WINDING = {2: 1, 3: 1, 4: 1, 5: 1, 7: 1, 9: 1, 8: 1}
 
 
-def refine(image: np.ndarray, mask: np.ndarray, band: int = 1) -> np.ndarray:
+def refine(image: np.ndarray, mask: np.ndarray, band: int = 1, ratio: float = 0.5) -> np.ndarray:
     """Move each pixel within `band` of a part boundary to the class, among its neighbours within
-    `band`, whose mean colour is nearest; a class's mean comes from its interior (all its pixels when
-    it is too thin to have one)."""
+    `band`, whose mean colour is nearest, but only where that colour is nearer than `ratio` × the
+    distance to its own class's mean (a cautious annotator: measured on the embedded set, moving on
+    any improvement spoilt exact boundaries, 0.90 -> 0.78 mean F1; at 0.5 they keep 0.86 while
+    predicted landmarks gain 0.69 -> 0.77). A class's mean comes from its interior (all its pixels
+    when it is too thin to have one)."""
     img = image.astype(np.float32)
     kernel = np.ones((3, 3), np.uint8)
-    means = np.zeros((int(mask.max()) + 1, 3), np.float32)
-    for c in np.unique(mask):
-        own = mask == c
-        inner = cv2.erode(own.astype(np.uint8), kernel).astype(bool)
-        means[c] = img[inner if inner.sum() >= 4 else own].mean(0)
-    zone = cv2.dilate(cv2.morphologyEx(mask, cv2.MORPH_GRADIENT, kernel), kernel, iterations=band - 1) > 0
+    edge = cv2.morphologyEx(mask, cv2.MORPH_GRADIENT, kernel) > 0
+    zone = cv2.dilate(edge.astype(np.uint8), kernel, iterations=band - 1) > 0 if band > 1 else edge
+    n = int(mask.max()) + 1
+
+    def class_means(where):
+        count = np.bincount(mask[where], minlength=n)
+        sums = np.stack([np.bincount(mask[where], img[..., k][where], minlength=n) for k in range(3)], 1)
+        return count, sums / np.maximum(count, 1)[:, None]
+
+    inner_count, means = class_means(~edge)
+    thin = inner_count < 4  # no interior: the mean of all its pixels
+    if thin.any():
+        means[thin] = class_means(np.ones_like(edge))[1][thin]
     ys, xs = np.nonzero(zone)
     if not len(ys):
         return mask.copy()
     pad = np.pad(mask, band, mode="edge")
     cand = np.stack([pad[ys + band + dy, xs + band + dx] for dy in range(-band, band + 1)
                      for dx in range(-band, band + 1)], 1)
-    d = ((img[ys, xs][:, None, :] - means[cand]) ** 2).sum(2)
+    means = means.astype(np.float32)
+    pix = img[ys, xs]
+    d = ((pix[:, None, :] - means[cand]) ** 2).sum(2)
+    best = np.argmin(d, 1)
+    move = d[np.arange(len(ys)), best] < ratio ** 2 * ((pix - means[mask[ys, xs]]) ** 2).sum(1)
     out = mask.copy()
-    out[ys, xs] = cand[np.arange(len(ys)), np.argmin(d, 1)]
+    out[ys[move], xs[move]] = cand[np.arange(len(ys)), best][move]
     return out
 
 

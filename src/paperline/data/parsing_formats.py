@@ -61,15 +61,17 @@ def _match(kind: str, base: dict[str, Path], **others: dict[str, Path]) -> None:
             raise DataError(f"{files[extra[0]]}: {what} file has no image ({len(extra)} such file(s))")
 
 
-def read_lapa_split(root: str | Path, split: str) -> list[Item]:
+def read_lapa_split(root: str | Path, split: str, labels: bool = True) -> list[Item]:
+    """With labels=False the label PNGs are not required (a split the annotation is about to label);
+    each item's `label` is then where its PNG is or will be."""
     d = Path(root) / split
     images = _stems(d / "images", "", IMAGE_EXTS)
-    labels = _stems(d / "labels", ".png")
     landmarks = _stems(d / "landmarks", ".txt")
-    _match("LaPa", images, label=labels, landmark=landmarks)
+    pngs = _stems(d / "labels", ".png") if labels else {}
+    _match("LaPa", images, landmark=landmarks, **({"label": pngs} if labels else {}))
     if not images:
         raise DataError(f"{d / 'images'}: no images")
-    return [Item(n, images[n], landmarks[n], label=labels[n]) for n in sorted(images)]
+    return [Item(n, images[n], landmarks[n], label=pngs.get(n, d / "labels" / f"{n}.png")) for n in sorted(images)]
 
 
 def read_jd_split(root: str | Path, split: str) -> list[Item]:

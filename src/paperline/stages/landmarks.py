@@ -81,7 +81,7 @@ def score_test_split(model, dataset: str, layout: str = "jd"):
 def overlay_png(items, pred: np.ndarray, gt: np.ndarray, errors: np.ndarray, count: int = 8, size: int = 192) -> bytes:
     """The best, median and worst test faces: ground truth green, prediction red, NME in the corner."""
     order = np.argsort(errors)
-    pick = np.unique(order[np.linspace(0, len(order) - 1, min(count, len(order))).astype(int)])
+    pick = list(dict.fromkeys(order[np.linspace(0, len(order) - 1, min(count, len(order))).astype(int)]))
     tiles = []
     for i in pick:
         img = cv2.imread(str(items[i].image))

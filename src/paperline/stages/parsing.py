@@ -1,0 +1,198 @@
+"""LaPa stages: annotate (landmark-guided masks), validate, train BSPNet, evaluate (per-class F1 and
+mean F1 as LaPa reports them, overlay picture), register, promote. No KFP here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from .. import __version__, tracking
+from ..annotate import annotate as annotate_one
+from ..data.face_formats import read_image, read_landmarks
+from ..data.landmarks106 import LAPA_COLORS
+from ..data.parsing_formats import read_label, read_lapa_split, write_label
+from ..data.parsing_validation import validate_parsing_dataset
+from ..errors import DataError
+from ..metrics.parsing import ConfusionHistogram, boundary
+from ..metrics.verification import report_html, report_markdown
+from ..parsing import ParsingConfig, predict_labels, train_parsing
+
+METRIC = "mean_f1"
+ANNOTATED = ("train", "val")  # the splits whose labels the annotation writes; test keeps its own
+
+
+def annotate(dataset: str, out_dir: str) -> dict:
+    """Copies the LaPa-layout set to `out_dir` with the train/val labels drawn from each face's
+    landmarks (a split without labels/ gets them). Where labels existed, scores the annotation against
+    them (per-class F1) and times it; writes annotation.json beside the splits."""
+    src, out = Path(dataset), Path(out_dir)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(src, tmp)
+    try:
+        hist, took, count = ConfusionHistogram(), 0.0, 0
+        for split in ANNOTATED:
+            if not (tmp / split).is_dir():
+                continue
+            for it in read_lapa_split(tmp, split, labels=False):
+                img = read_image(it.image)
+                t = time.perf_counter()
+                mask = annotate_one(img, read_landmarks(it.landmarks))
+                took += time.perf_counter() - t
+                count += 1
+                if it.label.is_file():
+                    hist.add(read_label(it.label, img.shape[:2]), mask)
+                write_label(it.label, mask)
+        if not count:
+            raise DataError(f"{src}: no train or val split to annotate (expected the LaPa layout)")
+        stats = {"annotated_images": count, "annotation_ms_per_image": took / count * 1e3}
+        if hist.hist.sum():
+            stats.update({f"annotation_{k}": v for k, v in hist.summary().items()})
+        (tmp / "annotation.json").write_text(json.dumps(stats, indent=2))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    print(f"annotated {count} faces from their landmarks, {stats['annotation_ms_per_image']:.2f} ms each"
+          + (f"; mean F1 against the existing labels {stats['annotation_mean_f1']:.4f}"
+             if "annotation_mean_f1" in stats else ""), flush=True)
+    return stats
+
+
+def validate(dataset: str, report_dir: str) -> dict:
+    out = {}
+    for split in ("train", "test"):
+        out[split] = validate_parsing_dataset(dataset, "lapa", split, Path(report_dir) / split)
+    return {"images": sum(v["images"] for v in out.values())}
+
+
+def _load(dataset: str, split: str, size: int):
+    items = read_lapa_split(dataset, split)
+    imgs, labs, pts = [], [], []
+    for it in items:
+        img = read_image(it.image)
+        lab = read_label(it.label, img.shape[:2])
+        p = read_landmarks(it.landmarks)
+        if img.shape[0] != size or img.shape[1] != size:
+            s = np.array([size / img.shape[1], size / img.shape[0]])
+            img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+            lab = cv2.resize(lab, (size, size), interpolation=cv2.INTER_NEAREST)
+            p = p * s
+        imgs.append(img)
+        labs.append(lab)
+        pts.append(p)
+    return items, np.stack(imgs), np.stack(labs), np.stack(pts)
+
+
+def train(dataset: str, model_path: str, cfg: ParsingConfig, paper: str, tags: dict):
+    cfg.check()
+    _, images, labels, pts = _load(dataset, "train", cfg.input_size)
+    ann = Path(dataset) / "annotation.json"
+    extra = json.loads(ann.read_text()) if ann.is_file() else {}
+    run_id = tracking.start_run(paper, tags, {**asdict(cfg), "train_images": len(images)})
+    try:
+        tracking.log_metrics(run_id, extra)
+        model, history = train_parsing(images, labels, pts, cfg,
+                                       on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
+        Path(model_path).parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(str(model_path) + ".tmp")
+        torch.save(model, tmp)
+        tmp.rename(model_path)
+    except BaseException:
+        tracking.end_run(run_id, "FAILED")
+        raise
+    return run_id, history
+
+
+def load_model(path: str):
+    if str(path).startswith("models:/"):
+        import mlflow.pytorch
+
+        tracking.client()
+        return mlflow.pytorch.load_model(path).eval()
+    return torch.load(path, map_location="cpu", weights_only=False).eval()
+
+
+def score_test_split(model, dataset: str):
+    """Predictions on the test split scored in each image's own frame (logits' argmax resized back)."""
+    size = getattr(model, "config", {}).get("input_size", 128)
+    items = read_lapa_split(dataset, "test")
+    hist, band = ConfusionHistogram(), ConfusionHistogram()
+    h = hashlib.md5()
+    shown = []
+    for it in items:
+        img = read_image(it.image)
+        gt = read_label(it.label, img.shape[:2])
+        x = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA) if img.shape[:2] != (size, size) else img
+        pred = predict_labels(model, x[None])[0]
+        if pred.shape != gt.shape:
+            pred = cv2.resize(pred, (gt.shape[1], gt.shape[0]), interpolation=cv2.INTER_NEAREST)
+        hist.add(gt, pred)
+        b = boundary(gt)
+        band.add(gt[b], pred[b])
+        for p in (it.image, it.label):
+            h.update(hashlib.md5(Path(p).read_bytes()).digest())
+        if len(shown) < 8:
+            shown.append((img, gt, pred))
+    metrics = hist.summary()
+    metrics["boundary_mean_f1"] = band.summary()["mean_f1"]
+    metrics["images"] = len(items)
+    return metrics, shown, h.hexdigest()
+
+
+def overlay_png(shown) -> bytes:
+    """Rows: image, ground truth, prediction (LaPa colours blended over the image)."""
+    colors = np.array(LAPA_COLORS, np.uint8)
+    cols = []
+    for img, gt, pred in shown:
+        tiles = [img] + [(0.45 * img + 0.55 * colors[m]).astype(np.uint8) for m in (gt, pred)]
+        cols.append(np.vstack([cv2.resize(t, (128, 128), interpolation=cv2.INTER_NEAREST) for t in tiles]))
+    grid = np.hstack(cols)
+    return cv2.imencode(".png", grid[:, :, ::-1])[1].tobytes()
+
+
+def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str) -> dict:
+    model = load_model(model_path)
+    metrics, shown, md5 = score_test_split(model, dataset)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    png = overlay_png(shown)
+    (out / "overlay.png").write_bytes(png)
+    (out / "report.html").write_text(report_html("Face parsing (rows: image, ground truth, prediction)", [png],
+                                                 metrics))
+    (out / "report.md").write_text(report_markdown("Face parsing", metrics))
+    (out / "metrics.json").write_text(json.dumps({**metrics, "eval_data_md5": md5}, indent=2))
+    tracking.log_metrics(run_id, metrics)
+    tracking.set_tags(run_id, {"eval_data_md5": md5})
+    for name in ("overlay.png", "report.md"):
+        tracking.log_artifact(run_id, str(out / name), "evaluation")
+    print(f"mean F1 {metrics[METRIC]:.4f} over {metrics['mean_f1_classes']} classes (boundary pixels "
+          f"{metrics['boundary_mean_f1']:.4f}) on {metrics['images']} test faces", flush=True)
+    return {**metrics, "eval_data_md5": md5}
+
+
+def register(model_path: str, run_id: str, model_name: str, value: float, eval_md5: str) -> str:
+    model = load_model(model_path)
+    reqs = [f"torch=={torch.__version__.split('+')[0]}", f"paperline=={__version__}", "numpy", "opencv-python-headless"]
+    version = tracking.register_model(run_id, model, model_name, METRIC, value, eval_md5, reqs)
+    tracking.set_tags(run_id, {"registered_model": model_name, "registered_version": version})
+    print(f"registered {model_name} version {version} (alias challenger)", flush=True)
+    return version
+
+
+def promote(model_name: str, version: str, dataset: str = "") -> dict:
+    reeval = (lambda uri: score_test_split(load_model(uri), dataset)[0][METRIC]) if dataset else None  # noqa: E731
+    d = tracking.promote(model_name, version, METRIC, True, reeval)
+    champ = "none" if d["champion_metric"] is None else f"{d['champion_metric']:.4f}"
+    print(f"promotion gate: {d['decision']} v{version} ({METRIC} {d['candidate_metric']:.4f} vs champion "
+          f"v{d['champion_version'] or '-'} {champ}): {d['reason']}", flush=True)
+    return d
