@@ -30,7 +30,7 @@ def dag_structure(spec: dict) -> dict:
 
 
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
-                                   "jd-landmark"])
+                                   "jd-landmark", "lapa"])
 def test_dag_matches_golden(tmp_path, paper):
     path = compile_pipeline(paper, tmp_path)
     got = dag_structure(next(yaml.safe_load_all(path.read_text())))

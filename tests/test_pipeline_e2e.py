@@ -64,12 +64,6 @@ def _corrupt_image(ds):
     return victim.name
 
 
-def _truncate_rec(ds):
-    rec = ds / "train" / "train.rec"
-    rec.write_bytes(rec.read_bytes()[: rec.stat().st_size // 3])
-    return "train.rec: truncated"
-
-
 def _drop_pair_file(ds):
     name, i = (ds / "verify" / "pairs.txt").read_text().splitlines()[1].split("\t")[:2]
     victim = ds / "verify" / "images" / name / f"{name}_{int(i):04d}.jpg"
@@ -77,7 +71,7 @@ def _drop_pair_file(ds):
     return victim.name
 
 
-@pytest.mark.parametrize("breaker", [_corrupt_image, _truncate_rec, _drop_pair_file])
+@pytest.mark.parametrize("breaker", [_corrupt_image, _drop_pair_file])  # a truncated train.rec: test_validation
 def test_bad_dataset_fails_cleanly(first_run, tiny_dataset, tmp_path, breaker):
     import shutil
 
@@ -123,18 +117,6 @@ def test_distributed_launcher_trains_under_torchrun_in_kfp_local(first_run, tiny
     assert "verification_accuracy" in run.data.metrics
 
 
-def test_f2c_pipeline_runs(tiny_dataset, tmp_path):
-    """F²C through the whole DAG on the tiny set (8 identities)."""
-    home = tmp_path / "home"
-    tiny = [x for pair in zip(TINY[::2], TINY[1::2]) if not pair[1].startswith(("batch_size=", "model_name="))
-            for x in pair]
-    res = _run(["run", "f2c", "--set", f"data_path={tiny_dataset}", *tiny, "--set", "batch_size=4",
-                "--set", "model_name=f2c-e2e", "--set", "pool_size=8"], home)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert "F²C: 8 identities, DCP of 8" in res.stdout + res.stderr
-    assert "f2c-e2e version 1" in res.stdout
-
-
 def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
     """One search round (2 sampled candidates + the baseline in a ParallelFor, Collected into the
     update), the report, then the full training, evaluation and registration."""
@@ -155,24 +137,6 @@ def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
     assert names == {"search/search_history.md", "search/search.html"}
 
 
-def test_poseface_pipeline_reports_yaw_buckets(tiny_dataset, tmp_path):
-    """PoseFace through the shared DAG: landmarks read at training, the pose terms and the margin plot on
-    the run, accuracy by yaw bucket and on frontal-profile pairs from the evaluation, a registered model."""
-    home = tmp_path / "home"
-    res = _run(["run", "poseface", "--set", f"data_path={tiny_dataset}", *TINY, "--set", "pose_dim=4"], home)
-    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert "PoseFace pose signal: yaw_scale_c" in res.stdout + res.stderr
-    assert "e2e-model version 1" in res.stdout
-    _registry(home)
-    from paperline import tracking
-
-    run = tracking.client().get_run(tracking.client().get_model_version("e2e-model", "1").tags["run_id"])
-    m = run.data.metrics
-    assert {"ortho", "pose_mse", "yaw_mae_deg", "frontal_profile_accuracy", "accuracy_yaw_60_90"} <= set(m)
-    arts = {f.path for d in ("evaluation", "figures") for f in tracking.client().list_artifacts(run.info.run_id, d)}
-    assert {"evaluation/yaw.png", "evaluation/roc.png", "figures/margin_vs_yaw.png"} <= arts
-
-
 @pytest.fixture(scope="module")
 def tiny_parsing(tmp_path_factory):
     from paperline.data.parsing_build import ParsingDataConfig, build_parsing_dataset
@@ -186,11 +150,9 @@ LM_TINY = ["--set", "epochs=1", "--set", "width=8", "--set", "input_size=64", "-
            "--set", "model_name=lm-e2e"]
 
 
-def test_jd_landmark_pipeline_then_a_bad_landmark_file(tiny_parsing, tmp_path):
-    """The whole jd-landmark DAG registers a model with its NME/AUC and pictures; a 105-point file
-    then stops the run at validation, naming the file, with no new version."""
-    import shutil
-
+def test_jd_landmark_pipeline(tiny_parsing, tmp_path):
+    """The whole jd-landmark DAG registers a model with its NME/AUC and pictures (bad landmark files:
+    tests/test_parsing_data.py, at the validation the pipeline runs before training)."""
     home = tmp_path / "home"
     res = _run(["run", "jd-landmark", "--set", f"data_path={tiny_parsing / 'jd'}", *LM_TINY], home)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
@@ -204,10 +166,35 @@ def test_jd_landmark_pipeline_then_a_bad_landmark_file(tiny_parsing, tmp_path):
     assert {"nme", "auc_at_0.08", "fr_at_0.08", "cell_ce"} <= set(run.data.metrics)
     assert {"evaluation/ced.png", "evaluation/overlay.png"} <= {f.path for f in c.list_artifacts(run.info.run_id,
                                                                                                   "evaluation")}
+
+
+def test_lapa_pipeline_then_a_mask_with_an_unknown_class(tiny_parsing, tmp_path):
+    """Annotation from landmarks, mask validation, BSPNet, F1 and registration; then a test label PNG
+    with id 12 stops the run at validation, naming the file, with no new version."""
+    import shutil
+
+    import cv2
+    import numpy as np
+
+    home = tmp_path / "home"
+    args = ["--set", "epochs=1", "--set", "width=4", "--set", "input_size=64", "--set", "threads=1",
+            "--set", "model_name=lapa-e2e"]
+    res = _run(["run", "lapa", "--set", f"data_path={tiny_parsing / 'lapa'}", *args], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    assert "annotated 25 faces from their landmarks" in out and "mean_f1: " in res.stdout
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    from paperline import tracking
+
+    c = tracking.client()
+    run = c.get_run(c.get_model_version("lapa-e2e", "1").tags["run_id"])
+    assert {"mean_f1", "boundary_mean_f1", "annotation_mean_f1", "attention_ce"} <= set(run.data.metrics)
+    assert "evaluation/overlay.png" in {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
     bad = tmp_path / "bad"
-    shutil.copytree(tiny_parsing / "jd", bad)
-    victim = sorted((bad / "Test" / "landmark").iterdir())[2]
-    victim.write_text("\n".join(victim.read_text().splitlines()[:-1]) + "\n")  # 105 points
-    res = _run(["run", "jd-landmark", "--set", f"data_path={bad}", *LM_TINY], home)
-    assert res.returncode != 0 and victim.name in res.stderr and "validate-landmarks" in res.stderr, res.stderr[-2000:]
-    assert [v.version for v in c.search_model_versions("name='lm-e2e'")] == ["1"]
+    shutil.copytree(tiny_parsing / "lapa", bad)
+    victim = sorted((bad / "test" / "labels").iterdir())[1]
+    cv2.imwrite(str(victim), np.full((64, 64), 12, np.uint8))
+    res = _run(["run", "lapa", "--set", f"data_path={bad}", *args], home)
+    assert res.returncode != 0 and victim.name in res.stderr and "validate-parsing" in res.stderr, res.stderr[-2000:]
+    assert [str(v.version) for v in c.search_model_versions("name='lapa-e2e'")] == ["1"]

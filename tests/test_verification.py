@@ -43,3 +43,16 @@ def test_pair_distances_match_two_minus_two_cos():
     a = np.array([[1.0, 0.0]])
     b = np.array([[0.0, 1.0]])
     assert pair_distances(a, b)[0] == pytest.approx(2.0)
+
+
+def test_roc_curve_matches_sklearn():
+    from sklearn.metrics import roc_curve as sk_roc
+
+    from paperline.metrics.verification import roc_curve
+
+    rng = np.random.default_rng(0)
+    same = rng.random(300) < 0.5
+    score = np.round(rng.normal(same * 1.0, 1.0), 1)  # rounded: many ties
+    fpr, tpr = roc_curve(same, score)
+    sk_fpr, sk_tpr, _ = sk_roc(same, score, drop_intermediate=False)
+    assert np.allclose(fpr, sk_fpr) and np.allclose(tpr, sk_tpr)

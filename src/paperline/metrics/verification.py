@@ -13,7 +13,6 @@ import base64
 import io
 
 import numpy as np
-from sklearn.metrics import roc_curve
 
 THRESHOLDS = np.arange(0, 4, 0.01)
 
@@ -48,11 +47,23 @@ def pair_correct(dist: np.ndarray, same: np.ndarray, folds: np.ndarray, threshol
     return (dist < th) == same.astype(bool)
 
 
+def roc_curve(same: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(FPR, TPR) at every distinct score threshold, highest first, starting at (0, 0); what
+    sklearn's roc_curve gives, without importing sklearn (1.8 s in every pipeline task)."""
+    same = np.asarray(same, bool)
+    order = np.argsort(-np.asarray(score), kind="mergesort")
+    s, y = np.asarray(score)[order], same[order]
+    last = np.r_[np.flatnonzero(np.diff(s)), len(s) - 1]  # the last index of each distinct score
+    tps = np.cumsum(y)[last]
+    fps = last + 1 - tps
+    return np.r_[0, fps] / max(fps[-1], 1), np.r_[0, tps] / max(tps[-1], 1)
+
+
 def tar_at_far(dist: np.ndarray, same: np.ndarray, fars=(1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)) -> dict:
     """TAR at each FAR by interpolating the ROC. FAR 1e-3 is always reported; lower FARs only when
     there are at least 1/FAR impostor pairs, since fewer cannot resolve them."""
     same = same.astype(bool)
-    fpr, tpr, _ = roc_curve(same, -dist)
+    fpr, tpr = roc_curve(same, -dist)
     impostors = int((~same).sum())
     out = {}
     for far in fars:
@@ -62,8 +73,7 @@ def tar_at_far(dist: np.ndarray, same: np.ndarray, fars=(1e-1, 1e-2, 1e-3, 1e-4,
 
 
 def roc_points(dist, same):
-    fpr, tpr, _ = roc_curve(same.astype(bool), -dist)
-    return fpr, tpr
+    return roc_curve(same, -dist)
 
 
 def roc_png(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> bytes:

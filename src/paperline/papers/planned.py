@@ -3,8 +3,6 @@
 from . import Paper
 
 PAPERS = [
-    Paper("lapa", "A New Dataset and Boundary-Attention Semantic Segmentation for Face Parsing", "1905.04830",
-          "parsing"),
     Paper("swing", "Large Scale Product Graph Construction for Recommendation in E-commerce (Swing/Surprise)",
           "2010.05525", "recsys"),
     Paper("weak-asr", "Weakly Supervised Construction of ASR Systems from Massive Video Data", "2008.01300", "asr"),

@@ -13,7 +13,6 @@ import torch
 
 from .. import __version__, settings, tracking
 from ..data.face_formats import list_image_folder, load_train_set, read_image, read_pairs
-from ..data.face_validation import validate_face_dataset
 from ..errors import DataError
 from ..index import GalleryIndex, build_index, rank1
 from ..metrics import verification as V
@@ -25,6 +24,8 @@ METRIC = "verification_accuracy"
 
 def validate(dataset: str, report_dir: str, image_size: int = 112, min_identities: int = 2,
              min_images_per_identity: int = 2, folds: int = 10) -> dict:
+    from ..data.face_validation import validate_face_dataset  # pandas and GE: only this step needs them
+
     return validate_face_dataset(dataset, report_dir, image_size, min_identities, min_images_per_identity, folds)
 
 

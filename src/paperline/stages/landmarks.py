@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 from .. import __version__, tracking
-from ..data.parsing_validation import validate_parsing_dataset
 from ..landmarks import LandmarkConfig, load_crops, load_items, predict_original, train_landmarks
 from ..metrics import landmarks as LM
 from ..metrics.verification import report_html, report_markdown
@@ -25,6 +24,8 @@ SPLITS = {"jd": ("Train", "Test"), "lapa": ("train", "test")}
 
 def validate(dataset: str, report_dir: str, layout: str = "jd") -> dict:
     """The landmark suites on the training and the test split; one report each."""
+    from ..data.parsing_validation import validate_parsing_dataset  # pandas and GE: only this step needs them
+
     out = {}
     for split in SPLITS[layout]:
         out[split] = validate_parsing_dataset(dataset, layout, split, Path(report_dir) / split)

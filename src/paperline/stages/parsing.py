@@ -19,7 +19,6 @@ from ..annotate import annotate as annotate_one
 from ..data.face_formats import read_image, read_landmarks
 from ..data.landmarks106 import LAPA_COLORS
 from ..data.parsing_formats import read_label, read_lapa_split, write_label
-from ..data.parsing_validation import validate_parsing_dataset
 from ..errors import DataError
 from ..metrics.parsing import ConfusionHistogram, boundary
 from ..metrics.verification import report_html, report_markdown
@@ -69,13 +68,15 @@ def annotate(dataset: str, out_dir: str) -> dict:
 
 
 def validate(dataset: str, report_dir: str) -> dict:
+    from ..data.parsing_validation import validate_parsing_dataset  # pandas and GE: only this step needs them
+
     out = {}
     for split in ("train", "test"):
         out[split] = validate_parsing_dataset(dataset, "lapa", split, Path(report_dir) / split)
     return {"images": sum(v["images"] for v in out.values())}
 
 
-def _load(dataset: str, split: str, size: int):
+def load_split(dataset: str, split: str, size: int):
     items = read_lapa_split(dataset, split)
     imgs, labs, pts = [], [], []
     for it in items:
@@ -95,7 +96,7 @@ def _load(dataset: str, split: str, size: int):
 
 def train(dataset: str, model_path: str, cfg: ParsingConfig, paper: str, tags: dict):
     cfg.check()
-    _, images, labels, pts = _load(dataset, "train", cfg.input_size)
+    _, images, labels, pts = load_split(dataset, "train", cfg.input_size)
     ann = Path(dataset) / "annotation.json"
     extra = json.loads(ann.read_text()) if ann.is_file() else {}
     run_id = tracking.start_run(paper, tags, {**asdict(cfg), "train_images": len(images)})

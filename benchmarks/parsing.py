@@ -1,0 +1,95 @@
+"""BSPNet (boundary branch + boundary-attention loss) against the same network without the boundary
+branch, on the same annotated training faces, 3 seeds; scored on the exact test masks.
+
+Trains on the landmark-annotated labels (what the lapa pipeline trains on) or, with --labels exact,
+on the renderer's exact masks. Reports per-class F1, mean F1 (ten face classes) and mean F1 over
+boundary pixels. Needs only numpy/torch/opencv (PYTHONPATH=src), so it runs on a GPU box as well.
+Usage: python benchmarks/parsing.py [--data data/parsing] [--seeds 3] [--epochs N] [--labels annotated|exact]
+       [--out docs/results/parsing.json]
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from paperline.annotate import annotate
+from paperline.data.parsing_build import ParsingDataConfig, build_parsing_dataset
+from paperline.metrics.parsing import ConfusionHistogram, boundary
+from paperline.papers import get_paper
+from paperline.parsing import predict_labels, train_parsing
+from paperline.stages.parsing import load_split
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="data/parsing")
+    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--epochs", type=int, default=None)
+    ap.add_argument("--labels", default="annotated", choices=["annotated", "exact"])
+    ap.add_argument("--set", dest="sets", action="append", default=[], help="training config key=value")
+    ap.add_argument("--out", default="docs/results/parsing.json")
+    a = ap.parse_args()
+    data = Path(a.data)
+    if not (data / "dataset.json").exists():
+        params = yaml.safe_load(Path("params.yaml").read_text())["parsing_data"]
+        build_parsing_dataset(data, ParsingDataConfig(**params))
+    from paperline.config import parse_sets
+
+    paper = get_paper("lapa")
+    base = {**parse_sets(a.sets), **({"epochs": a.epochs} if a.epochs else {})}
+    size = paper.train_config(base).input_size
+    _, x, y, pts = load_split(str(data / "lapa"), "train", 128)
+    if a.labels == "annotated":
+        y = np.stack([annotate(im, p) for im, p in zip(x, pts)])
+    import cv2
+
+    small = lambda arr, interp: np.stack([cv2.resize(v, (size, size), interpolation=interp) for v in arr])  # noqa: E731
+    xs, ys, ps = small(x, cv2.INTER_AREA), small(y, cv2.INTER_NEAREST), pts * size / 128
+    _, xt, yt, _ = load_split(str(data / "lapa"), "test", 128)
+    xts = small(xt, cv2.INTER_AREA)
+    rows = []
+    for boundary_branch in (True, False):
+        for seed in range(a.seeds):
+            cfg = paper.train_config({**base, "boundary": boundary_branch, "seed": seed})
+            t = time.perf_counter()
+            model, hist = train_parsing(xs, ys, ps, cfg)
+            model = model.to("cpu")
+            pred = np.stack([cv2.resize(p, (128, 128), interpolation=cv2.INTER_NEAREST)
+                             for p in predict_labels(model, xts)])
+            h, hb = ConfusionHistogram(), ConfusionHistogram()
+            for g, p in zip(yt, pred):
+                h.add(g, p)
+                b = boundary(g)
+                hb.add(g[b], p[b])
+            rows.append({"model": "BSPNet" if boundary_branch else "no boundary branch", "seed": seed,
+                         "seconds": time.perf_counter() - t, **h.summary(),
+                         "boundary_mean_f1": hb.summary()["mean_f1"]})
+            print(json.dumps(rows[-1]), flush=True)
+    keys = [k for k in rows[0] if k.startswith("f1_")] + ["mean_f1", "boundary_mean_f1", "seconds"]
+    summary = {}
+    for name in ("BSPNet", "no boundary branch"):
+        r = [row for row in rows if row["model"] == name]
+        summary[name] = {k: (float(np.nanmean([row[k] for row in r])), float(np.nanstd([row[k] for row in r])))
+                         for k in keys}
+    out = {"labels": a.labels, "config": paper.train_config(base).__dict__, "seeds": a.seeds, "runs": rows,
+           "summary": summary}
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(out, indent=2, default=str))
+    print("| model | mean F1 | boundary-pixel mean F1 | skin | brows | eyes | nose | u-lip | in-mouth | l-lip | hair |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for name, s in summary.items():
+        f = lambda k, s=s: f"{s[k][0] * 100:.1f}"  # noqa: E731
+        brows = (s["f1_left_eyebrow"][0] + s["f1_right_eyebrow"][0]) * 50
+        eyes = (s["f1_left_eye"][0] + s["f1_right_eye"][0]) * 50
+        print(f"| {name} | {s['mean_f1'][0] * 100:.2f} ± {s['mean_f1'][1] * 100:.2f} | "
+              f"{s['boundary_mean_f1'][0] * 100:.2f} ± {s['boundary_mean_f1'][1] * 100:.2f} | {f('f1_skin')} | "
+              f"{brows:.1f} | {eyes:.1f} | {f('f1_nose')} | {f('f1_upper_lip')} | {f('f1_inner_mouth')} | "
+              f"{f('f1_lower_lip')} | {f('f1_hair')} |")
+
+
+if __name__ == "__main__":
+    main()

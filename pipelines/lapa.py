@@ -1,0 +1,44 @@
+"""LaPa (arXiv:1905.04830): ingest images + landmarks → annotate (landmark-guided masks) → validate
+masks → train BSPNet → evaluate per-class and mean F1 → register → promote on mean F1."""
+
+from typing import NamedTuple
+
+from kfp import dsl
+
+from paperline import settings
+from paperline.components.ingest import ingest
+from paperline.components.parsing import (
+    annotate_parsing,
+    evaluate_parsing,
+    promote_parsing,
+    register_parsing,
+    train_parsing,
+    validate_parsing,
+)
+from paperline.papers import get_paper
+from paperline.pipelines import cluster
+
+PAPER = get_paper("lapa")
+Outputs = NamedTuple("Outputs", metric=float, run_id=str, version=str, decision=str)
+
+
+@dsl.pipeline(name=PAPER.name, pipeline_root=settings.pipeline_root(), description=PAPER.description)
+def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: str = "", config: dict = {},
+             model_name: str = PAPER.model_name) -> Outputs:
+    data = ingest(data_path=data_path, data_repo=data_repo, data_rev=data_rev)
+    annotated = annotate_parsing(dataset=data.outputs["dataset"])
+    labelled = annotated.outputs["annotated"]
+    checked = validate_parsing(dataset=labelled)
+    trained = train_parsing(paper=PAPER.name, config=config, dataset=labelled,
+                            kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER).after(checked)
+    cluster.gpu_step(trained)
+    evaluated = evaluate_parsing(dataset=labelled, model=trained.outputs["model"], run_id=trained.outputs["Output"])
+    registered = register_parsing(model=trained.outputs["model"], run_id=trained.outputs["Output"],
+                                  model_name=model_name, metric=evaluated.outputs["metric"],
+                                  eval_md5=evaluated.outputs["eval_md5"])
+    promoted = promote_parsing(model_name=model_name, version=registered.output, dataset=labelled)
+    for side_effect in (trained, evaluated, registered, promoted):
+        side_effect.set_caching_options(False)
+    for task in (data, annotated, checked, trained, evaluated, registered, promoted):
+        cluster.cluster_task(task)
+    return Outputs(evaluated.outputs["metric"], trained.outputs["Output"], registered.output, promoted.output)

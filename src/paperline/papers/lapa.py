@@ -1,0 +1,29 @@
+"""A New Dataset and Boundary-Attention Semantic Segmentation for Face Parsing (LaPa, arXiv:1905.04830,
+AAAI 2020; the network is BSPNet in arXiv v1, BASS in the AAAI version).
+
+Pipeline: landmark-guided annotation (paperline.annotate) → BSPNet (paperline.parsing; three branches,
+the boundary-weighted loss) → F1 as LaPa results are reported (paperline.metrics.parsing). `--set
+boundary=false` trains the same network without the boundary branch. The paper's table was not
+readable here, so `reference` is empty.
+"""
+
+from ..parsing import ParsingConfig
+from . import Paper
+
+PAPER = Paper(
+    name="lapa",
+    title="A New Dataset and Boundary-Attention Semantic Segmentation for Face Parsing",
+    arxiv="1905.04830",
+    family="parsing",
+    pipeline="lapa",
+    config_cls=ParsingConfig,
+    data_path="data/parsing/lapa",
+    model_name="paperline-lapa",
+    description="LaPa face parsing: landmark-guided annotation, mask validation, BSPNet, per-class F1, "
+                "register, promote",
+    embedded={"boundary": True, "input_size": 64, "width": 16, "epochs": 30, "batch_size": 16, "lr": 3e-3},
+    full_scale={"boundary": True, "input_size": 128, "width": 32, "epochs": 150, "batch_size": 16, "lr": 1e-2},
+    pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str},
+    metrics=["mean_f1", "boundary_mean_f1"],
+    reference=[],
+)
