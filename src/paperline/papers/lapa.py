@@ -21,7 +21,7 @@ PAPER = Paper(
     model_name="paperline-lapa",
     description="LaPa face parsing: landmark-guided annotation, mask validation, BSPNet, per-class F1, "
                 "register, promote",
-    embedded={"boundary": True, "input_size": 64, "width": 16, "epochs": 30, "batch_size": 16, "lr": 3e-3},
+    embedded={"boundary": True, "input_size": 64, "width": 8, "epochs": 12, "batch_size": 16, "lr": 3e-3},
     full_scale={"boundary": True, "input_size": 128, "width": 32, "epochs": 150, "batch_size": 16, "lr": 1e-2},
     pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str},
     metrics=["mean_f1", "boundary_mean_f1"],

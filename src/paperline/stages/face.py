@@ -9,15 +9,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from .. import __version__, settings, tracking
+from .. import settings, tracking
 from ..data.face_formats import list_image_folder, load_train_set, read_image, read_pairs
 from ..errors import DataError
 from ..index import GalleryIndex, build_index, rank1
 from ..metrics import verification as V
 from ..pose import BUCKETS, YawEstimator, bucket_name, bucket_of, load_landmarks, recorded_yaw
 from ..train import FaceEmbedder, FaceTrainConfig, embed_images, train_face
+from . import models
+from .models import load_model, save_model
 
 METRIC = "verification_accuracy"
 
@@ -49,10 +50,7 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, tags:
         trainer = spec.trainer or train_face
         model, history = trainer(images, labels, cfg, work,
                                  on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e), **extra)
-        Path(model_path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(model_path) + ".tmp")
-        torch.save(model, tmp)
-        tmp.rename(model_path)
+        save_model(model, model_path)
     except BaseException:
         tracking.end_run(run_id, "FAILED")
         raise
@@ -66,15 +64,6 @@ def log_figures(run_id: str, paper: str, cfg, out_dir) -> None:
     figures = get_paper(paper).figures
     for path in figures(cfg, out_dir) if figures else []:
         tracking.log_artifact(run_id, str(path), "figures")
-
-
-def load_model(path: str) -> FaceEmbedder:
-    if str(path).startswith("models:/"):
-        import mlflow.pytorch
-
-        tracking.client()
-        return mlflow.pytorch.load_model(path).eval()
-    return torch.load(path, map_location="cpu", weights_only=False).eval()
 
 
 def _verify_set(dataset: str):
@@ -190,23 +179,12 @@ def index_build(dataset: str, model_path: str, out_dir: str, run_id: str, image_
 
 
 def register(model_path: str, run_id: str, model_name: str, accuracy: float, eval_md5: str) -> str:
-    model = load_model(model_path)
-    reqs = [f"torch=={torch.__version__.split('+')[0]}", f"paperline=={__version__}", "numpy", "opencv-python-headless"]
-    version = tracking.register_model(run_id, model, model_name, METRIC, accuracy, eval_md5, reqs)
-    tracking.set_tags(run_id, {"registered_model": model_name, "registered_version": version})
-    print(f"registered {model_name} version {version} (alias challenger)", flush=True)
-    return version
+    return models.register(model_path, run_id, model_name, METRIC, accuracy, eval_md5)
 
 
 def promote(model_name: str, version: str, dataset: str = "", image_size: int = 112) -> dict:
-    reeval = None
-    if dataset:
-        reeval = lambda uri: verification_metrics(load_model(uri), dataset, image_size)[0][METRIC]  # noqa: E731
-    d = tracking.promote(model_name, version, METRIC, True, reeval)
-    champ = "none" if d["champion_metric"] is None else f"{d['champion_metric']:.4f}"
-    print(f"promotion gate: {d['decision']} v{version} ({METRIC} {d['candidate_metric']:.4f} vs champion "
-          f"v{d['champion_version'] or '-'} {champ}): {d['reason']}", flush=True)
-    return d
+    reeval = (lambda uri: verification_metrics(load_model(uri), dataset, image_size)[0][METRIC]) if dataset else None
+    return models.promote(model_name, version, METRIC, METRIC, reeval)
 
 
 def run_tags(paper: str, kfp_run_id: str, data_meta: dict) -> dict:

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
-from .. import __version__, tracking
+from .. import tracking
 from ..landmarks import LandmarkConfig, load_crops, load_items, predict_original, train_landmarks
 from ..metrics import landmarks as LM
 from ..metrics.verification import report_html, report_markdown
+from . import models
+from .models import load_model, save_model
 
 METRIC = "auc@0.08"
 TAG = "auc_at_0.08"  # MLflow tags and metric keys take no '@'
@@ -40,23 +41,11 @@ def train(dataset: str, model_path: str, cfg: LandmarkConfig, paper: str, tags: 
     try:
         model, history = train_landmarks(crops, pts, cfg,
                                          on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
-        Path(model_path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(model_path) + ".tmp")
-        torch.save(model, tmp)
-        tmp.rename(model_path)
+        save_model(model, model_path)
     except BaseException:
         tracking.end_run(run_id, "FAILED")
         raise
     return run_id, history
-
-
-def load_model(path: str):
-    if str(path).startswith("models:/"):
-        import mlflow.pytorch
-
-        tracking.client()
-        return mlflow.pytorch.load_model(path).eval()
-    return torch.load(path, map_location="cpu", weights_only=False).eval()
 
 
 def _md5(items) -> str:
@@ -123,21 +112,10 @@ def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str, layout: s
     return {**metrics, "eval_data_md5": md5}
 
 
-def register(model_path: str, run_id: str, model_name: str, auc: float, eval_md5: str) -> str:
-    model = load_model(model_path)
-    reqs = [f"torch=={torch.__version__.split('+')[0]}", f"paperline=={__version__}", "numpy", "opencv-python-headless"]
-    version = tracking.register_model(run_id, model, model_name, TAG, auc, eval_md5, reqs)
-    tracking.set_tags(run_id, {"registered_model": model_name, "registered_version": version})
-    print(f"registered {model_name} version {version} (alias challenger)", flush=True)
-    return version
+def register(model_path: str, run_id: str, model_name: str, value: float, eval_md5: str) -> str:
+    return models.register(model_path, run_id, model_name, TAG, value, eval_md5)
 
 
 def promote(model_name: str, version: str, dataset: str = "", layout: str = "jd") -> dict:
-    reeval = None
-    if dataset:
-        reeval = lambda uri: LM.auc(score_test_split(load_model(uri), dataset, layout)[0])  # noqa: E731
-    d = tracking.promote(model_name, version, TAG, True, reeval)
-    champ = "none" if d["champion_metric"] is None else f"{d['champion_metric']:.4f}"
-    print(f"promotion gate: {d['decision']} v{version} ({METRIC} {d['candidate_metric']:.4f} vs champion "
-          f"v{d['champion_version'] or '-'} {champ}): {d['reason']}", flush=True)
-    return d
+    reeval = (lambda uri: LM.auc(score_test_split(load_model(uri), dataset, layout)[0])) if dataset else None  # noqa: E731
+    return models.promote(model_name, version, TAG, METRIC, reeval)

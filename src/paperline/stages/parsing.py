@@ -12,9 +12,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
 
-from .. import __version__, tracking
+from .. import tracking
 from ..annotate import annotate as annotate_one
 from ..data.face_formats import read_image, read_landmarks
 from ..data.landmarks106 import LAPA_COLORS
@@ -23,6 +22,8 @@ from ..errors import DataError
 from ..metrics.parsing import ConfusionHistogram, boundary
 from ..metrics.verification import report_html, report_markdown
 from ..parsing import ParsingConfig, predict_labels, train_parsing
+from . import models
+from .models import load_model, save_model
 
 METRIC = "mean_f1"
 ANNOTATED = ("train", "val")  # the splits whose labels the annotation writes; test keeps its own
@@ -104,23 +105,11 @@ def train(dataset: str, model_path: str, cfg: ParsingConfig, paper: str, tags: d
         tracking.log_metrics(run_id, extra)
         model, history = train_parsing(images, labels, pts, cfg,
                                        on_epoch=lambda e, rec: tracking.log_metrics(run_id, rec, step=e))
-        Path(model_path).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(str(model_path) + ".tmp")
-        torch.save(model, tmp)
-        tmp.rename(model_path)
+        save_model(model, model_path)
     except BaseException:
         tracking.end_run(run_id, "FAILED")
         raise
     return run_id, history
-
-
-def load_model(path: str):
-    if str(path).startswith("models:/"):
-        import mlflow.pytorch
-
-        tracking.client()
-        return mlflow.pytorch.load_model(path).eval()
-    return torch.load(path, map_location="cpu", weights_only=False).eval()
 
 
 def score_test_split(model, dataset: str):
@@ -182,18 +171,9 @@ def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str) -> dict:
 
 
 def register(model_path: str, run_id: str, model_name: str, value: float, eval_md5: str) -> str:
-    model = load_model(model_path)
-    reqs = [f"torch=={torch.__version__.split('+')[0]}", f"paperline=={__version__}", "numpy", "opencv-python-headless"]
-    version = tracking.register_model(run_id, model, model_name, METRIC, value, eval_md5, reqs)
-    tracking.set_tags(run_id, {"registered_model": model_name, "registered_version": version})
-    print(f"registered {model_name} version {version} (alias challenger)", flush=True)
-    return version
+    return models.register(model_path, run_id, model_name, METRIC, value, eval_md5)
 
 
 def promote(model_name: str, version: str, dataset: str = "") -> dict:
     reeval = (lambda uri: score_test_split(load_model(uri), dataset)[0][METRIC]) if dataset else None  # noqa: E731
-    d = tracking.promote(model_name, version, METRIC, True, reeval)
-    champ = "none" if d["champion_metric"] is None else f"{d['champion_metric']:.4f}"
-    print(f"promotion gate: {d['decision']} v{version} ({METRIC} {d['candidate_metric']:.4f} vs champion "
-          f"v{d['champion_version'] or '-'} {champ}): {d['reason']}", flush=True)
-    return d
+    return models.promote(model_name, version, METRIC, METRIC, reeval)
