@@ -24,7 +24,7 @@ from paperline.annotate import annotate, initial_masks
 from paperline.data.face_formats import read_image, read_landmarks
 from paperline.data.parsing_build import ParsingDataConfig, build_parsing_dataset
 from paperline.data.parsing_formats import read_label
-from paperline.landmarks import LandmarkConfig, load_crops, load_items, predict_original, train_landmarks
+from paperline.landmarks import config_of, load_crops, load_items, predict_original, train_landmarks
 from paperline.metrics.landmarks import nme
 from paperline.metrics.parsing import ConfusionHistogram
 from paperline.papers import get_paper
@@ -73,7 +73,7 @@ def main():
         crops, pts, _, _ = load_crops(load_items(data / "jd", "jd", "Train"), cfg, "training faces")
         model, _ = train_landmarks(crops, pts, cfg)
     jd_test = load_items(data / "jd", "jd", "Test")
-    cfg = LandmarkConfig(**{k: v for k, v in model.config.items() if k in LandmarkConfig.__dataclass_fields__})
+    cfg = config_of(model)
     crops, _, mats, jd_gt = load_crops(jd_test, cfg, "test faces")
     assert [it.name for it in jd_test] == [it.name for it in items]
     sources["predicted (PIPNet)"] = predict_original(model, crops, mats)

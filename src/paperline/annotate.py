@@ -77,15 +77,10 @@ def initial_masks(pts: np.ndarray, shape: tuple[int, int], forehead: float = 0.6
         poly = pts[idx]
         if hull:
             poly = cv2.convexHull(poly.astype(np.float32))[:, 0].astype(np.float64)
-        elif np.sign(_area(poly)) != face_sign * FRONTAL_WINDING[cls]:
-            continue  # the part winds the other way: it has turned away from the camera
+        elif np.sign(_area(poly)) != face_sign:
+            continue  # winds unlike the pupils-chin triangle (as every part does frontally): turned away
         _fill(mask, poly, cls)
     return mask
-
-
-# Winding of each part's polygon relative to the pupils-chin triangle on a frontal face (measured on
-# renders; tests/test_annotate.py checks it): +1 same direction, -1 opposite.
-FRONTAL_WINDING = {2: 1, 3: 1, 4: 1, 5: 1, 7: 1, 9: 1, 8: 1}
 
 
 def refine(image: np.ndarray, mask: np.ndarray, band: int = 1, ratio: float = 0.5) -> np.ndarray:

@@ -56,6 +56,12 @@ class LandmarkConfig:
             raise ConfigError("epochs and batch_size must be >= 1, width >= 4")
 
 
+def config_of(model) -> LandmarkConfig:
+    """The config a trained model was made with (kept on the model by `train_landmarks`)."""
+    fields = LandmarkConfig.__dataclass_fields__
+    return LandmarkConfig(**{k: v for k, v in getattr(model, "config", {}).items() if k in fields})
+
+
 def _block(cin, cout, stride):
     return nn.Sequential(nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
                          nn.Conv2d(cout, cout, 3, 1, 1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from .. import tracking
-from ..landmarks import LandmarkConfig, load_crops, load_items, predict_original, train_landmarks
+from ..landmarks import LandmarkConfig, config_of, load_crops, load_items, predict_original, train_landmarks
 from ..metrics import landmarks as LM
 from ..metrics.verification import report_html, report_markdown
 from . import models
@@ -59,10 +59,8 @@ def _md5(items) -> str:
 
 def score_test_split(model, dataset: str, layout: str = "jd"):
     """Per-image NME on the test split, the predictions, the ground truth, the items and their md5."""
-    from ..landmarks import LandmarkConfig as C
-
     items = load_items(dataset, layout, SPLITS[layout][1])
-    cfg = C(**{k: v for k, v in getattr(model, "config", {}).items() if k in C.__dataclass_fields__})
+    cfg = config_of(model)
     crops, _, mats, gt = load_crops(items, cfg, "test faces")
     pred = predict_original(model, crops, mats)
     return LM.nme(pred, gt), pred, gt, items, _md5(items)
