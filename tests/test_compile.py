@@ -30,7 +30,7 @@ def dag_structure(spec: dict) -> dict:
 
 
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
-                                   "jd-landmark", "lapa"])
+                                   "jd-landmark", "lapa", "kdctime"])
 def test_dag_matches_golden(tmp_path, paper):
     path = compile_pipeline(paper, tmp_path)
     got = dag_structure(next(yaml.safe_load_all(path.read_text())))
@@ -43,6 +43,15 @@ def test_dag_matches_golden(tmp_path, paper):
 def test_poseface_defaults_to_its_frontal_heavy_dataset(tmp_path):
     root = next(yaml.safe_load_all(compile_pipeline("poseface", tmp_path).read_text()))["root"]
     assert root["inputDefinitions"]["parameters"]["data_path"]["defaultValue"] == "data/face-pose"
+
+
+def test_kdctime_fans_the_teacher_members_out_in_a_parallel_for(tmp_path):
+    spec = next(yaml.safe_load_all(compile_pipeline("kdctime", tmp_path).read_text()))
+    loop = next(t for name, t in spec["root"]["dag"]["tasks"].items() if name.startswith("for-loop"))
+    assert loop["parameterIterator"]["items"]["inputParameter"].endswith("plan-teacher-Output")
+    body = spec["components"][loop["componentRef"]["name"]]["dag"]["tasks"]
+    assert list(body) == ["train-teacher-member"]
+    assert "for-loop" in " ".join(spec["root"]["dag"]["tasks"]["assemble-teacher"]["dependentTasks"])
 
 
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):

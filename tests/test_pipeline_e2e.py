@@ -198,3 +198,48 @@ def test_lapa_pipeline_then_a_mask_with_an_unknown_class(tiny_parsing, tmp_path)
     res = _run(["run", "lapa", "--set", f"data_path={bad}", *args], home)
     assert res.returncode != 0 and victim.name in res.stderr and "validate-parsing" in res.stderr, res.stderr[-2000:]
     assert [str(v.version) for v in c.search_model_versions("name='lapa-e2e'")] == ["1"]
+
+
+def test_kdctime_pipeline_then_an_unknown_test_label(tmp_path):
+    """Teacher members in a ParallelFor, soft labels, KDCT calibration, the student, ROCKET in the same
+    run, registration; `paperline report` prints the paper's rows beside ours. Then a test series with a
+    label the header does not declare stops the run at validation, naming file and line, no new version."""
+    import shutil
+
+    from paperline.data.ucr_build import UCRDataConfig, build_ucr_dataset
+
+    data = tmp_path / "ucr"
+    build_ucr_dataset(data, UCRDataConfig(datasets=["ItalyPowerDemand"]))
+    home = tmp_path / "home"
+    args = ["--set", "dataset=ItalyPowerDemand", "--set", "epochs=2", "--set", "members=2",
+            "--set", "rocket_kernels=200", "--set", "model_name=kdct-e2e"]
+    res = _run(["run", "kdctime", "--set", f"data_path={data}", *args], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = res.stdout + res.stderr
+    assert "teacher member 2/2 on ItalyPowerDemand" in out and "teacher (2 nets)" in out
+    assert "ROCKET (200 kernels) fitted on 67 series" in out and "kdct-e2e version 1" in res.stdout
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    from paperline import tracking
+
+    c = tracking.client()
+    run = c.get_run(c.get_model_version("kdct-e2e", "1").tags["run_id"])
+    assert run.data.tags["dataset"] == "ItalyPowerDemand" and run.data.params["variant"] == "kdct"
+    assert {"accuracy", "teacher_accuracy", "rocket_accuracy", "speedup_vs_rocket", "mispredicted_share",
+            "teacher_train_accuracy"} <= set(run.data.metrics)
+    assert 0.5 < run.data.metrics["rocket_accuracy"] <= 1
+    assert "evaluation/comparison.png" in {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
+    rep = _run(["report", "kdctime"], home)
+    assert rep.returncode == 0 and "two orders of magnitude" in rep.stdout
+    assert f"latest run {run.info.run_id}" in rep.stdout and "real UCR test split of ItalyPowerDemand" in rep.stdout
+    bad = tmp_path / "bad"
+    shutil.copytree(data, bad)
+    test_file = bad / "ItalyPowerDemand" / "ItalyPowerDemand_TEST.ts"
+    lines = test_file.read_text().splitlines()
+    row = next(i for i, line in enumerate(lines) if not line.startswith(("@", "#"))) + 3
+    lines[row] = lines[row].rsplit(":", 1)[0] + ":7"
+    test_file.write_text("\n".join(lines) + "\n")
+    res = _run(["run", "kdctime", "--set", f"data_path={bad}", *args], home)
+    assert res.returncode != 0 and f"ItalyPowerDemand_TEST.ts:{row + 1}" in res.stderr, res.stderr[-2000:]
+    assert "validate-ucr" in res.stderr and "label_declared" in res.stderr
+    assert [str(v.version) for v in c.search_model_versions("name='kdct-e2e'")] == ["1"]

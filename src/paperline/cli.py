@@ -34,7 +34,8 @@ def list_papers():
         typer.echo(f"{p.name:<16} {p.arxiv:<11} {p.family:<11} {'yes' if p.runs else 'no':<5} {p.title}")
 
 
-DATASETS = {"face": "face_data", "face-pose": "face_pose_data", "parsing": "parsing_data"}  # -> params.yaml section
+DATASETS = {"face": "face_data", "face-pose": "face_pose_data", "parsing": "parsing_data",
+            "ucr": "ucr_data"}  # -> params.yaml section
 
 
 def _builder(name: str):
@@ -43,13 +44,17 @@ def _builder(name: str):
         from .data.parsing_build import ParsingDataConfig, build_parsing_dataset
 
         return ParsingDataConfig, build_parsing_dataset
+    if name == "ucr":
+        from .data.ucr_build import UCRDataConfig, build_ucr_dataset
+
+        return UCRDataConfig, build_ucr_dataset
     from .data.face_build import FaceDataConfig, build_face_dataset
 
     return FaceDataConfig, build_face_dataset
 
 
 @data_app.command("build")
-def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-pose or parsing"),
+def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-pose, parsing or ucr"),
                out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
                params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
                set_: List[str] = typer.Option([], "--set", help=SET_HELP)):
@@ -65,7 +70,8 @@ def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-po
         base = load_config_file(str(params)).get(DATASETS[name], {}) if params.exists() else {}
         t0 = time.perf_counter()
         info = builder(out or Path("data") / name, build(config_cls, parse_sets(set_), base))
-        typer.echo(f"built {name}: {info['images']} images in {time.perf_counter() - t0:.1f} s "
+        unit = "series" if name == "ucr" else "images"
+        typer.echo(f"built {name}: {info['images']} {unit} in {time.perf_counter() - t0:.1f} s "
                    f"-> {out or Path('data') / name}")
     except PaperlineError as e:
         _fail(e)

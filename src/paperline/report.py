@@ -5,6 +5,13 @@ from __future__ import annotations
 from . import tracking
 from .papers import get_paper
 
+NOTES = {
+    "face": "ours is measured on the embedded procedural face set unless the run was given a real dataset; "
+            "compare orderings, not absolute numbers.",
+    "timeseries": "ours: the real UCR test split of {dataset}, with the run's (reduced) epochs; compare with the "
+                  "reference rows of the same dataset.",
+}
+
 
 def latest_run(paper: str):
     mlflow = tracking._mlflow()
@@ -37,6 +44,5 @@ def paper_report(name: str) -> str:
             key = metric.replace("@", "_at_").replace("=", "_")
             value = run.data.metrics.get(key)
             lines.append(f"  {metric:<24} {value:8.4f}" if value is not None else f"  {metric:<24} {'-':>8}")
-        lines += ["", "ours is measured on the embedded procedural face set unless the run was given a real "
-                  "dataset; compare orderings, not absolute numbers."]
+        lines += ["", NOTES.get(paper.family, NOTES["face"]).format(dataset=run.data.tags.get("dataset", "?"))]
     return "\n".join(lines)

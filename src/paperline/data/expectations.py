@@ -64,7 +64,9 @@ def run_suites(title: str, root, tables: dict[str, pd.DataFrame], suites: dict, 
             line, examples = _describe(name, tables[name], r)
             lines.append(line)
             if not r["success"]:
-                failures.append(f"{name}: {r['expectation_config']['type']} ({'; '.join(examples)})")
+                column = r["expectation_config"]["kwargs"].get("column")
+                failures.append(f"{name}: {r['expectation_config']['type']}{f' on {column}' if column else ''} "
+                                f"({'; '.join(examples)})")
     success = not failures
     stats = {"success": success, **counts, "failed_expectations": len(failures), "suites": results}
     lines += ["", f"**{'PASSED' if success else 'FAILED'}**: {len(failures)} failed expectation(s)."]

@@ -6,7 +6,6 @@ PAPERS = [
     Paper("swing", "Large Scale Product Graph Construction for Recommendation in E-commerce (Swing/Surprise)",
           "2010.05525", "recsys"),
     Paper("weak-asr", "Weakly Supervised Construction of ASR Systems from Massive Video Data", "2008.01300", "asr"),
-    Paper("kdctime", "KDCTime: Knowledge Distillation with Calibration on InceptionTime", "2112.02291", "timeseries"),
     Paper("giu-gan", "GIU-GANs: Global Information Utilization for Generative Adversarial Networks", "2201.10471",
           "gan"),
     Paper("pts-tracking", "Prediction-Tracking-Segmentation", "1904.03280", "tracking"),

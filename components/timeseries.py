@@ -1,0 +1,187 @@
+"""KDCTime components: validate, plan and train the teacher members (a ParallelFor), assemble the
+teacher, calibrate, train the student, fit ROCKET, evaluate, register, promote (logic: stages.timeseries)."""
+
+from typing import List, NamedTuple
+
+from kfp.dsl import HTML, Dataset, Input, Markdown, Metrics, Model, Output
+
+from ._base import component, gpu_component
+
+
+@component
+def validate_ucr(dataset: Input[Dataset], name: str, report: Output[Markdown], metrics: Output[Metrics]):
+    """Great Expectations suite on both splits: lengths, missing values, labels against the declared
+    classes, test classes among the training ones, two classes or more."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        import os
+
+        from paperline.stages import timeseries
+
+        report_dir = os.path.join(os.path.dirname(report.path), "validation")
+        try:
+            stats = timeseries.validate(dataset.path, name, report_dir)
+        finally:
+            md = os.path.join(report_dir, "report.md")
+            with open(report.path, "w") as f:
+                f.write(open(md).read() if os.path.exists(md) else "validation did not run: see the log")
+        for k in ("train", "test", "classes"):
+            metrics.log_metric(k, stats[k])
+
+
+@component
+def plan_teacher(paper: str, config: dict) -> List[int]:
+    """The member indices the ParallelFor fans out over (config `members`, InceptionTime's 5)."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.papers import get_paper
+
+        cfg = get_paper(paper).train_config(config)
+        cfg.check()
+        return list(range(cfg.members))
+
+
+@gpu_component
+def train_teacher_member(paper: str, config: dict, dataset: Input[Dataset], name: str, member: int,
+                         model: Output[Model], metrics: Output[Metrics]):
+    """One InceptionTime member on one-hot targets with its own seed."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.papers import get_paper
+        from paperline.stages import timeseries
+
+        cfg = get_paper(paper).train_config(config)
+        info = timeseries.train_member(dataset.path, name, cfg, int(member), model.path)
+        model.metadata.update({k: float(v) for k, v in info.items()})
+        for k, v in info.items():
+            metrics.log_metric(k, float(v))
+
+
+@component
+def assemble_teacher(paper: str, config: dict, dataset: Input[Dataset], name: str, members: Input[List[Model]],
+                     teacher: Output[Model], soft_labels: Output[Dataset], metrics: Output[Metrics]):
+    """InceptionTime = the members' mean softmax; its soft labels on the training series at tau."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.papers import get_paper
+        from paperline.stages import timeseries
+
+        cfg = get_paper(paper).train_config(config)
+        paths = [m.path for m in sorted(members, key=lambda m: m.metadata.get("member", 0))]
+        info = timeseries.assemble_teacher(dataset.path, name, paths, cfg, teacher.path, soft_labels.path)
+        losses = [m.metadata.get("train_loss") for m in members]
+        info["teacher_member_mean_train_loss"] = sum(losses) / len(losses)
+        teacher.metadata.update(info)
+        for k, v in info.items():
+            metrics.log_metric(k, float(v))
+
+
+@component
+def calibrate_targets(paper: str, config: dict, soft_labels: Input[Dataset], targets: Output[Dataset],
+                      metrics: Output[Metrics]):
+    """The variant's targets: one-hot, smoothed, the teacher's soft labels, or those calibrated by
+    translating (kdct) or reordering (kdcr) where the teacher is wrong."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.papers import get_paper
+        from paperline.stages import timeseries
+
+        cfg = get_paper(paper).train_config(config)
+        stats = timeseries.calibrate(soft_labels.path, cfg, targets.path)
+        targets.metadata.update(stats)
+        for k, v in stats.items():
+            if isinstance(v, (int, float)):
+                metrics.log_metric(k, float(v))
+
+
+@gpu_component
+def train_student(paper: str, config: dict, dataset: Input[Dataset], name: str, targets: Input[Dataset],
+                  teacher: Input[Model], kfp_run_id: str, model: Output[Model], metrics: Output[Metrics]) -> str:
+    """The single-net student on the calibrated targets; starts this run's MLflow run, returns its id."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.papers import get_paper
+        from paperline.stages import face, timeseries
+
+        cfg = get_paper(paper).train_config(config)
+        tags = face.run_tags(paper, kfp_run_id, dict(dataset.metadata))
+        info = {k: float(v) for k, v in {**teacher.metadata, **targets.metadata}.items()
+                if isinstance(v, (int, float)) and not isinstance(v, bool)}
+        run_id, history = timeseries.train_student(dataset.path, name, targets.path, cfg, model.path, paper,
+                                                   tags, info)
+        model.metadata.update({"mlflow_run_id": run_id, "model": "Inception (student)", "variant": cfg.variant})
+        for k, v in history[-1].items():
+            metrics.log_metric(k, float(v))
+        return run_id
+
+
+@component
+def fit_rocket(paper: str, config: dict, dataset: Input[Dataset], name: str, model: Output[Model],
+               metrics: Output[Metrics]):
+    """ROCKET (aeon) on the same split: the external baseline of the same run."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.papers import get_paper
+        from paperline.stages import timeseries
+
+        cfg = get_paper(paper).train_config(config)
+        for k, v in timeseries.fit_rocket(dataset.path, name, cfg, model.path).items():
+            metrics.log_metric(k, float(v))
+
+
+@component
+def evaluate_timeseries(dataset: Input[Dataset], name: str, student: Input[Model], teacher: Input[Model],
+                        rocket: Input[Model], run_id: str, metrics: Output[Metrics], report: Output[HTML],
+                        summary: Output[Markdown]) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
+    """Accuracy of student, teacher and ROCKET on the test split; inference time per series of each,
+    side by side in this one process; comparison plot (HTML for the KFP UI)."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        import os
+        import shutil
+        from collections import namedtuple
+
+        from paperline.stages import timeseries
+
+        out = os.path.join(os.path.dirname(report.path), "evaluation")
+        m = timeseries.evaluate(dataset.path, name, student.path, teacher.path, rocket.path, out, run_id,
+                                student.metadata.get("variant", ""))
+        shutil.copy(os.path.join(out, "report.html"), report.path)
+        shutil.copy(os.path.join(out, "report.md"), summary.path)
+        for k, v in m.items():
+            if isinstance(v, (int, float)):
+                metrics.log_metric(k, float(v))
+        return namedtuple("EvalOutputs", ["metric", "eval_md5"])(m[timeseries.METRIC], m["eval_data_md5"])
+
+
+@component
+def register_timeseries(model: Input[Model], run_id: str, model_name: str, metric: float, eval_md5: str) -> str:
+    """Log the student to the run's MLflow entry, register a new version, alias it `challenger`."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline.stages import timeseries
+
+        return timeseries.register(model.path, run_id, model_name, metric, eval_md5)
+
+
+@component
+def promote_timeseries(model_name: str, version: str, dataset: Input[Dataset], name: str) -> str:
+    """The gate on test accuracy: move `champion` only if this version beats it on the same test split."""
+    from paperline.errors import task_errors
+
+    with task_errors():
+        from paperline import tracking
+        from paperline.stages import timeseries
+
+        d = timeseries.promote(model_name, version, dataset.path, name)
+        tracking.end_run(tracking.client().get_model_version(model_name, version).tags["run_id"])
+        return d["decision"]
