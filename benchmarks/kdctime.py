@@ -8,6 +8,7 @@ KDTime's (the teacher mis-predicts no training series) is KDTime's model and is 
 ROCKET: aeon RocketClassifier, 10,000 kernels, RidgeClassifierCV, n_jobs=1.
 Usage: python benchmarks/kdctime.py [--root data/ucr] [--datasets GunPoint,...] [--seeds 3]
        [--epochs 40] [--epochs-for OSULeaf=20,ACSF1=20] [--threads 1] [--out docs/results/kdctime-cpu.json]
+       python benchmarks/kdctime.py --timing all --out docs/results/kdctime-inference-cpu.json  (inference only)
 Needs numpy/torch/aeon/matplotlib only (PYTHONPATH=src works on a GPU box without the MLOps stack).
 """
 
@@ -52,12 +53,31 @@ def run_one(ds, cfg: T.TSConfig, kernels: int) -> dict:
     times["rocket_fit_s"] = time.perf_counter() - t0
     rec["ROCKET"] = float((K.rocket_predict(rocket, ds.Xt) == ds.yt).mean())
     student = students["KDCT"]
-    inf = {"student": K.seconds_per_series(lambda x: T.predict_logits(student, x), ds.Xt),
-           "teacher": K.seconds_per_series(lambda x: T.predict_logits(teacher, x), ds.Xt),
-           "rocket": K.seconds_per_series(lambda x: K.rocket_predict(rocket, x), ds.Xt)}
+    ms = K.inference_ms(student, teacher, rocket, ds.Xt)
+    inf = {"student": ms["student"] / 1e3, "teacher": ms["teacher"] / 1e3, "rocket": ms["ROCKET"] / 1e3}
     return {"accuracy": rec, "calibration": {k: v for k, v in calib.items() if v}, "train_times": times,
             "inference_s_per_series": inf, "speedup_vs_rocket": inf["rocket"] / inf["student"],
             "speedup_vs_teacher": inf["teacher"] / inf["student"]}
+
+
+def timing(root, names: list[str], kernels: int, threads: int) -> dict:
+    """Inference time per series alone on a quiet machine: it depends on the architecture, not on the
+    weights, so untrained nets (and a ROCKET fitted on the training split) give the same figures."""
+    out = {}
+    for name in names:
+        ds = K.load(root, name)
+        torch.manual_seed(0)
+        student = T.InceptionNet(ds.k).eval()
+        teacher = T.Ensemble([T.InceptionNet(ds.k) for _ in range(5)]).eval()
+        rocket = K.fit_rocket(ds.X, ds.y, kernels, 0)
+        ms = K.inference_ms(student, teacher, rocket, ds.Xt)
+        out[name] = {**{f"{k.lower()}_ms": v for k, v in ms.items()}, "length": int(ds.X.shape[-1]), "test": len(ds.yt),
+                     "rocket_over_student": ms["ROCKET"] / ms["student"],
+                     "teacher_over_student": ms["teacher"] / ms["student"]}
+        print(f"{name} (L={ds.X.shape[-1]}, {len(ds.yt)} test series, {threads} thread(s)): student "
+              f"{ms['student']:.3f} ms, teacher {ms['teacher']:.3f} ms, ROCKET {ms['ROCKET']:.3f} ms per series "
+              f"-> ROCKET / student {ms['ROCKET'] / ms['student']:.1f}×", flush=True)
+    return out
 
 
 def summarise(results: dict) -> dict:
@@ -128,14 +148,21 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default="docs/results/kdctime-cpu.json")
     ap.add_argument("--plot", default="docs/figures/kdctime-cpu.png")
+    ap.add_argument("--timing", default="", help="only time inference (student, teacher, ROCKET) on these "
+                    "datasets, e.g. all; writes --out")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     root = Path(args.root) if args.root else (Path("data/ucr") if Path("data/ucr").is_dir() else sktime_data_dir())
+    device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU, {args.threads} thread(s)"
+    if args.timing:
+        names = BUNDLED if args.timing == "all" else args.timing.split(",")
+        res = timing(root, names, args.kernels, args.threads)
+        Path(args.out).write_text(json.dumps({"device": device, "kernels": args.kernels, "timing": res}, indent=2))
+        return
     per_epochs = dict(kv.split("=") for kv in args.epochs_for.split(",") if kv)
     per_seeds = dict(kv.split("=") for kv in args.seeds_for.split(",") if kv)
     out = Path(args.out)
     results = json.loads(out.read_text())["runs"] if out.exists() else {}
-    device = torch.cuda.get_device_name() if torch.cuda.is_available() else f"CPU, {args.threads} thread(s)"
     for name in args.datasets.split(","):
         ds = K.load(root, name)
         epochs = int(per_epochs.get(name, args.epochs))

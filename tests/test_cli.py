@@ -37,7 +37,7 @@ def test_config_file_and_planned_paper(home, tmp_path):
     cfg.write_text("head: [not, a, string\n")
     res = runner.invoke(app, ["run", "mv-softmax", "--config", str(cfg)])
     assert res.exit_code == 2 and "not valid YAML" in res.output
-    res = runner.invoke(app, ["run", "kdctime"])
+    res = runner.invoke(app, ["run", "giu-gan"])
     assert res.exit_code == 2 and "has no pipeline yet" in res.output
 
 

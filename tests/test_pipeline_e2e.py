@@ -212,7 +212,7 @@ def test_kdctime_pipeline_then_an_unknown_test_label(tmp_path):
     build_ucr_dataset(data, UCRDataConfig(datasets=["ItalyPowerDemand"]))
     home = tmp_path / "home"
     args = ["--set", "dataset=ItalyPowerDemand", "--set", "epochs=2", "--set", "members=2",
-            "--set", "rocket_kernels=200", "--set", "model_name=kdct-e2e"]
+            "--set", "rocket_kernels=200", "--set", "threads=1", "--set", "model_name=kdct-e2e"]
     res = _run(["run", "kdctime", "--set", f"data_path={data}", *args], home)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
     out = res.stdout + res.stderr

@@ -41,6 +41,7 @@ class TSConfig:
     delta: float = math.log(2)  # KDCT: true class ends this far above the best other class, in log space
     rocket_kernels: int = 10000
     seed: int = 0
+    threads: int = 0            # torch CPU threads per training process (0: torch's default)
 
     def check(self) -> None:
         if self.variant not in VARIANTS:
@@ -256,6 +257,8 @@ def train_net(X: np.ndarray, y: np.ndarray, targets: np.ndarray, cfg: TSConfig, 
     from tqdm import tqdm
 
     torch.manual_seed(seed)
+    if cfg.threads > 0:
+        torch.set_num_threads(cfg.threads)
     dev = device()
     k = targets.shape[1]
     net = InceptionNet(k, cfg.depth, cfg.filters).to(dev)

@@ -28,7 +28,8 @@ PAPER = Paper(
     model_name="paperline-kdctime",
     description="KDCTime on a UCR dataset: validate, InceptionTime teacher (ParallelFor), soft labels, "
                 "calibration, student, ROCKET baseline, accuracy and inference time, register, promote",
-    embedded={"epochs": 40, "members": 5, "rocket_kernels": 10000},
+    # kfp.local trains two members at once on 2 cores: one torch thread each
+    embedded={"epochs": 40, "members": 5, "rocket_kernels": 10000, "threads": 1},
     full_scale={"epochs": 1500, "members": 5, "rocket_kernels": 10000},
     pipeline_params={"data_path": str, "data_repo": str, "data_rev": str, "model_name": str, "dataset": str},
     metrics=["accuracy", "teacher_accuracy", "rocket_accuracy", "speedup_vs_rocket"],

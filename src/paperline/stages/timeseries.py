@@ -158,11 +158,8 @@ def evaluate(root: str, name: str, student_path: str, teacher_path: str, rocket_
     ds = K.load(root, name)
     student, teacher = load_model(student_path), load_model(teacher_path)
     rocket = pickle.loads(Path(rocket_path).read_bytes())
-    predict = {"student": lambda x: T.predict_logits(student, x).argmax(1),
-               "teacher": lambda x: T.predict_logits(teacher, x).argmax(1),
-               "ROCKET": lambda x: K.rocket_predict(rocket, x)}
-    acc = {k: float((f(ds.Xt) == ds.yt).mean()) for k, f in predict.items()}
-    ms = {k: K.seconds_per_series(f, ds.Xt) * 1e3 for k, f in predict.items()}
+    acc = {k: float((f(ds.Xt) == ds.yt).mean()) for k, f in K.predictors(student, teacher, rocket).items()}
+    ms = K.inference_ms(student, teacher, rocket, ds.Xt)
     metrics = {METRIC: acc["student"], "teacher_accuracy": acc["teacher"], "rocket_accuracy": acc["ROCKET"],
                "student_ms_per_series": ms["student"], "teacher_ms_per_series": ms["teacher"],
                "rocket_ms_per_series": ms["ROCKET"], "speedup_vs_rocket": ms["ROCKET"] / ms["student"],
