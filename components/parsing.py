@@ -89,17 +89,6 @@ def evaluate_parsing(dataset: Input[Dataset], model: Input[Model], run_id: str, 
 
 
 @component
-def register_parsing(model: Input[Model], run_id: str, model_name: str, metric: float, eval_md5: str) -> str:
-    """Log the model to the run's MLflow entry, register a new version, alias it `challenger`."""
-    from paperline.errors import task_errors
-
-    with task_errors():
-        from paperline.stages import parsing
-
-        return parsing.register(model.path, run_id, model_name, metric, eval_md5)
-
-
-@component
 def promote_parsing(model_name: str, version: str, dataset: Input[Dataset]) -> str:
     """The gate on mean F1: move `champion` only if this version beats it on the same test faces."""
     from paperline.errors import task_errors

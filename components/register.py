@@ -4,11 +4,13 @@ from ._base import component
 
 
 @component
-def register_face(model: Input[Model], run_id: str, model_name: str, accuracy: float, eval_md5: str) -> str:
-    """Log the model to the run's MLflow entry, register a new version, alias it `challenger`."""
+def register_model(model: Input[Model], run_id: str, model_name: str, metric_name: str, metric: float,
+                   eval_md5: str) -> str:
+    """Log the model to the run's MLflow entry, register a new version tagged with its evaluation
+    (`metric_name`, the data md5), alias it `challenger`. One component for every paper family."""
     from paperline.errors import task_errors
 
     with task_errors():
-        from paperline.stages import face
+        from paperline.stages import models
 
-        return face.register(model.path, run_id, model_name, accuracy, eval_md5)
+        return models.register(model.path, run_id, model_name, metric_name, metric, eval_md5)

@@ -163,17 +163,6 @@ def evaluate_timeseries(dataset: Input[Dataset], name: str, student: Input[Model
 
 
 @component
-def register_timeseries(model: Input[Model], run_id: str, model_name: str, metric: float, eval_md5: str) -> str:
-    """Log the student to the run's MLflow entry, register a new version, alias it `challenger`."""
-    from paperline.errors import task_errors
-
-    with task_errors():
-        from paperline.stages import timeseries
-
-        return timeseries.register(model.path, run_id, model_name, metric, eval_md5)
-
-
-@component
 def promote_timeseries(model_name: str, version: str, dataset: Input[Dataset], name: str) -> str:
     """The gate on test accuracy: move `champion` only if this version beats it on the same test split."""
     from paperline.errors import task_errors

@@ -12,7 +12,7 @@ from paperline.components.evaluate import evaluate_face
 from paperline.components.index_build import index_build_face
 from paperline.components.ingest import ingest
 from paperline.components.promote import promote_face
-from paperline.components.register import register_face
+from paperline.components.register import register_model
 from paperline.components.validate import validate_face
 from paperline.papers import get_paper
 from paperline.pipelines import cluster
@@ -35,9 +35,10 @@ def face_tail(data, trained, model_name, image_size, others=()):
                               run_id=trained.outputs["Output"], image_size=image_size)
     indexed = index_build_face(dataset=data.outputs["dataset"], model=trained.outputs["model"],
                                run_id=trained.outputs["Output"], image_size=image_size).after(evaluated)
-    registered = register_face(model=trained.outputs["model"], run_id=trained.outputs["Output"],
-                               model_name=model_name, accuracy=evaluated.outputs["accuracy"],
-                               eval_md5=evaluated.outputs["eval_md5"]).after(indexed)
+    registered = register_model(model=trained.outputs["model"], run_id=trained.outputs["Output"],
+                                model_name=model_name, metric_name="verification_accuracy",
+                                metric=evaluated.outputs["accuracy"], eval_md5=evaluated.outputs["eval_md5"]
+                                ).after(indexed)
     promoted = promote_face(model_name=model_name, version=registered.output,
                             dataset=data.outputs["dataset"], image_size=image_size)
     for side_effect in (trained, evaluated, indexed, registered, promoted):

@@ -10,10 +10,10 @@ from paperline.components.ingest import ingest
 from paperline.components.landmarks import (
     evaluate_landmarks,
     promote_landmarks,
-    register_landmarks,
     train_landmarks,
     validate_landmarks,
 )
+from paperline.components.register import register_model
 from paperline.papers import get_paper
 from paperline.pipelines import cluster
 
@@ -31,9 +31,9 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
     cluster.gpu_step(trained)
     evaluated = evaluate_landmarks(dataset=data.outputs["dataset"], model=trained.outputs["model"],
                                    run_id=trained.outputs["Output"], layout=layout)
-    registered = register_landmarks(model=trained.outputs["model"], run_id=trained.outputs["Output"],
-                                    model_name=model_name, metric=evaluated.outputs["metric"],
-                                    eval_md5=evaluated.outputs["eval_md5"])
+    registered = register_model(model=trained.outputs["model"], run_id=trained.outputs["Output"],
+                                model_name=model_name, metric_name="auc_at_0.08",
+                                metric=evaluated.outputs["metric"], eval_md5=evaluated.outputs["eval_md5"])
     promoted = promote_landmarks(model_name=model_name, version=registered.output, dataset=data.outputs["dataset"],
                                  layout=layout)
     for side_effect in (trained, evaluated, registered, promoted):

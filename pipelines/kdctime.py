@@ -8,6 +8,7 @@ from kfp import dsl
 
 from paperline import settings
 from paperline.components.ingest import ingest
+from paperline.components.register import register_model
 from paperline.components.timeseries import (
     assemble_teacher,
     calibrate_targets,
@@ -15,7 +16,6 @@ from paperline.components.timeseries import (
     fit_rocket,
     plan_teacher,
     promote_timeseries,
-    register_timeseries,
     train_student,
     train_teacher_member,
     validate_ucr,
@@ -49,9 +49,9 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
     evaluated = evaluate_timeseries(dataset=files, name=dataset, student=student.outputs["model"],
                                     teacher=teacher.outputs["teacher"], rocket=rocket.outputs["model"],
                                     run_id=student.outputs["Output"])
-    registered = register_timeseries(model=student.outputs["model"], run_id=student.outputs["Output"],
-                                     model_name=model_name, metric=evaluated.outputs["metric"],
-                                     eval_md5=evaluated.outputs["eval_md5"])
+    registered = register_model(model=student.outputs["model"], run_id=student.outputs["Output"],
+                                model_name=model_name, metric_name="accuracy",
+                                metric=evaluated.outputs["metric"], eval_md5=evaluated.outputs["eval_md5"])
     promoted = promote_timeseries(model_name=model_name, version=registered.output, dataset=files, name=dataset)
     for side_effect in (student, evaluated, registered, promoted):
         side_effect.set_caching_options(False)

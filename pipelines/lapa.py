@@ -11,10 +11,10 @@ from paperline.components.parsing import (
     annotate_parsing,
     evaluate_parsing,
     promote_parsing,
-    register_parsing,
     train_parsing,
     validate_parsing,
 )
+from paperline.components.register import register_model
 from paperline.papers import get_paper
 from paperline.pipelines import cluster
 
@@ -33,9 +33,9 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
                             kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER).after(checked)
     cluster.gpu_step(trained)
     evaluated = evaluate_parsing(dataset=labelled, model=trained.outputs["model"], run_id=trained.outputs["Output"])
-    registered = register_parsing(model=trained.outputs["model"], run_id=trained.outputs["Output"],
-                                  model_name=model_name, metric=evaluated.outputs["metric"],
-                                  eval_md5=evaluated.outputs["eval_md5"])
+    registered = register_model(model=trained.outputs["model"], run_id=trained.outputs["Output"],
+                                model_name=model_name, metric_name="mean_f1",
+                                metric=evaluated.outputs["metric"], eval_md5=evaluated.outputs["eval_md5"])
     promoted = promote_parsing(model_name=model_name, version=registered.output, dataset=labelled)
     for side_effect in (trained, evaluated, registered, promoted):
         side_effect.set_caching_options(False)

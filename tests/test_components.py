@@ -9,7 +9,7 @@ from paperline.components.evaluate import evaluate_face
 from paperline.components.index_build import index_build_face
 from paperline.components.ingest import ingest
 from paperline.components.promote import promote_face
-from paperline.components.register import register_face
+from paperline.components.register import register_model
 from paperline.components.train import train_face
 from paperline.components.validate import validate_face
 from paperline.errors import ValidationFailed
@@ -56,8 +56,9 @@ def test_train_evaluate_index_register_promote_chain(tiny_dataset, tmp_path, hom
                                  metrics=imetrics)
     assert imetrics.metadata["gallery_size"] == 20 and 0 <= imetrics.metadata["rank1"] <= 1
 
-    version = register_face.python_func(model=model, run_id=run_id, model_name="comp-test",
-                                        accuracy=out.accuracy, eval_md5=out.eval_md5)
+    version = register_model.python_func(model=model, run_id=run_id, model_name="comp-test",
+                                         metric_name="verification_accuracy", metric=out.accuracy,
+                                         eval_md5=out.eval_md5)
     decision = promote_face.python_func(model_name="comp-test", version=version, dataset=data, image_size=112)
     assert decision == "promoted"
 

@@ -5,7 +5,7 @@ tests/test_pipeline_e2e.py runs through kfp.local with mv-softmax)."""
 import pytest
 
 from paperline.papers import get_paper
-from paperline.stages import face
+from paperline.stages import face, models
 
 TINY = {"width": 0.25, "input_size": 32, "embedding_size": 16, "epochs": 1, "batch_size": 8, "threads": 1}
 
@@ -18,7 +18,8 @@ def test_train_evaluate_register(paper, extra, tiny_dataset, tmp_path, home):
     model_path = tmp_path / "model" / "model.pt"
     run_id, history = face.train(str(tiny_dataset), str(model_path), cfg, paper, {"kfp.run_id": "t"})
     metrics = face.evaluate(str(tiny_dataset), str(model_path), str(tmp_path / "eval"), run_id)
-    version = face.register(str(model_path), run_id, f"{paper}-stages", metrics[face.METRIC], metrics["eval_data_md5"])
+    version = models.register(str(model_path), run_id, f"{paper}-stages", face.METRIC, metrics[face.METRIC],
+                              metrics["eval_data_md5"])
     assert version == "1"
     run = tracking.client().get_run(run_id)
     assert {"verification_accuracy", "frontal_profile_accuracy", "accuracy_yaw_60_90"} <= set(run.data.metrics)

@@ -41,7 +41,7 @@ def paper_report(name: str) -> str:
         md5 = run.data.tags.get("data_md5", "?")[:12]
         lines += ["", f"ours (latest run, on its own evaluation data, data md5 {md5}):"]
         for metric in paper.metrics:
-            key = metric.replace("@", "_at_").replace("=", "_")
+            key = tracking.metric_key(metric)
             value = run.data.metrics.get(key)
             lines.append(f"  {metric:<24} {value:8.4f}" if value is not None else f"  {metric:<24} {'-':>8}")
         lines += ["", NOTES.get(paper.family, NOTES["face"]).format(dataset=run.data.tags.get("dataset", "?"))]

@@ -65,11 +65,16 @@ def start_run(paper: str, tags: dict, params: dict) -> str:
     return run.info.run_id
 
 
+def metric_key(name: str) -> str:
+    """MLflow metric keys and tags take no '@' or '=': auc@0.08 -> auc_at_0.08, tar@far=0.001 -> tar_at_far_0.001."""
+    return name.replace("@", "_at_").replace("=", "_")
+
+
 def log_metrics(run_id: str, metrics: dict, step: int | None = None) -> None:
     c = client()
     for k, v in metrics.items():
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            c.log_metric(run_id, k.replace("@", "_at_").replace("=", "_"), float(v), step=step or 0)
+            c.log_metric(run_id, metric_key(k), float(v), step=step or 0)
 
 
 def set_tags(run_id: str, tags: dict) -> None:

@@ -178,10 +178,6 @@ def index_build(dataset: str, model_path: str, out_dir: str, run_id: str, image_
     return metrics
 
 
-def register(model_path: str, run_id: str, model_name: str, accuracy: float, eval_md5: str) -> str:
-    return models.register(model_path, run_id, model_name, METRIC, accuracy, eval_md5)
-
-
 def promote(model_name: str, version: str, dataset: str = "", image_size: int = 112) -> dict:
     reeval = (lambda uri: verification_metrics(load_model(uri), dataset, image_size)[0][METRIC]) if dataset else None
     return models.promote(model_name, version, METRIC, METRIC, reeval)

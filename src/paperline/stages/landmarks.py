@@ -110,10 +110,6 @@ def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str, layout: s
     return {**metrics, "eval_data_md5": md5}
 
 
-def register(model_path: str, run_id: str, model_name: str, value: float, eval_md5: str) -> str:
-    return models.register(model_path, run_id, model_name, TAG, value, eval_md5)
-
-
 def promote(model_name: str, version: str, dataset: str = "", layout: str = "jd") -> dict:
     reeval = (lambda uri: LM.auc(score_test_split(load_model(uri), dataset, layout)[0])) if dataset else None  # noqa: E731
     return models.promote(model_name, version, TAG, METRIC, reeval)

@@ -170,10 +170,6 @@ def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str) -> dict:
     return {**metrics, "eval_data_md5": md5}
 
 
-def register(model_path: str, run_id: str, model_name: str, value: float, eval_md5: str) -> str:
-    return models.register(model_path, run_id, model_name, METRIC, value, eval_md5)
-
-
 def promote(model_name: str, version: str, dataset: str = "") -> dict:
     reeval = (lambda uri: score_test_split(load_model(uri), dataset)[0][METRIC]) if dataset else None  # noqa: E731
     return models.promote(model_name, version, METRIC, METRIC, reeval)

@@ -183,10 +183,6 @@ def evaluate(root: str, name: str, student_path: str, teacher_path: str, rocket_
     return {**metrics, "eval_data_md5": md5}
 
 
-def register(model_path: str, run_id: str, model_name: str, value: float, eval_md5: str) -> str:
-    return models.register(model_path, run_id, model_name, METRIC, value, eval_md5)
-
-
 def promote(model_name: str, version: str, root: str = "", name: str = "") -> dict:
     def reevaluate(uri: str) -> float:
         ds, champion = K.load(root, name), load_model(uri)
