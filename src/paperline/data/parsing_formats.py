@@ -37,8 +37,12 @@ class Item:
     rect: Path | None = None
 
 
-def _stems(folder: Path, suffix: str, exts=None) -> dict[str, Path]:
+def files_by_name(folder: Path, suffix: str = "", exts=None, missing_ok: bool = False) -> dict[str, Path]:
+    """Name -> file: with `exts` (images) keyed by stem, otherwise by the name before `suffix`, so JD's
+    `<name>.jpg.txt` keys as `<name>.jpg`. A missing folder fails unless `missing_ok`."""
     if not folder.is_dir():
+        if missing_ok:
+            return {}
         raise DataError(f"{folder}: folder not found")
     out = {}
     for p in sorted(folder.iterdir()):
@@ -65,9 +69,9 @@ def read_lapa_split(root: str | Path, split: str, labels: bool = True) -> list[I
     """With labels=False the label PNGs are not required (a split the annotation is about to label);
     each item's `label` is then where its PNG is or will be."""
     d = Path(root) / split
-    images = _stems(d / "images", "", IMAGE_EXTS)
-    landmarks = _stems(d / "landmarks", ".txt")
-    pngs = _stems(d / "labels", ".png") if labels else {}
+    images = files_by_name(d / "images", "", IMAGE_EXTS)
+    landmarks = files_by_name(d / "landmarks", ".txt")
+    pngs = files_by_name(d / "labels", ".png") if labels else {}
     _match("LaPa", images, landmark=landmarks, **({"label": pngs} if labels else {}))
     if not images:
         raise DataError(f"{d / 'images'}: no images")
@@ -76,10 +80,10 @@ def read_lapa_split(root: str | Path, split: str, labels: bool = True) -> list[I
 
 def read_jd_split(root: str | Path, split: str) -> list[Item]:
     d = Path(root) / split
-    pictures = _stems(d / "picture", "", IMAGE_EXTS)
+    pictures = files_by_name(d / "picture", "", IMAGE_EXTS)
     names = {p.name: s for s, p in pictures.items()}  # JD names its files after the picture, extension included
-    landmarks = {names.get(k, k): v for k, v in _stems(d / "landmark", ".txt").items()}
-    rects = {names.get(k, k): v for k, v in _stems(d / "rect", ".rect").items()}
+    landmarks = {names.get(k, k): v for k, v in files_by_name(d / "landmark", ".txt").items()}
+    rects = {names.get(k, k): v for k, v in files_by_name(d / "rect", ".rect").items()}
     _match("JD-landmark", pictures, landmark=landmarks, rect=rects)
     if not pictures:
         raise DataError(f"{d / 'picture'}: no images")

@@ -16,22 +16,15 @@ import pandas as pd
 from ..errors import DataError
 from .expectations import run_suites
 from .face_formats import IMAGE_EXTS
-from .parsing_formats import NUM_CLASSES, read_rect
+from .parsing_formats import NUM_CLASSES, files_by_name, read_rect
 
 
 def _files(folder: Path, suffix: str) -> dict[str, Path]:
     """Name -> file; images are keyed by stem, JD's `<name>.jpg.txt` / `.jpg.rect` by their image's stem."""
-    if not folder.is_dir():
-        return {}
-    out = {}
-    for p in sorted(folder.iterdir()):
-        if suffix == "image":
-            if p.suffix.lower() in IMAGE_EXTS:
-                out[p.stem] = p
-        elif p.name.endswith(suffix):
-            key = p.name[: -len(suffix)]
-            out[Path(key).stem if Path(key).suffix.lower() in IMAGE_EXTS else key] = p
-    return out
+    if suffix == "image":
+        return files_by_name(folder, exts=IMAGE_EXTS, missing_ok=True)
+    return {Path(k).stem if Path(k).suffix.lower() in IMAGE_EXTS else k: p
+            for k, p in files_by_name(folder, suffix, missing_ok=True).items()}
 
 
 LANDMARK_COLUMNS = ["file", "points", "header_matches", "finite", "inside"]
