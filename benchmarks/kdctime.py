@@ -104,6 +104,9 @@ def table(summary: dict) -> str:
                           f"{s['accuracy_mean'][m]:.3f}" for m in METHODS)
         lines.append(f"| {name} | {s['seeds']} | {accs} | {s['student_ms']:.3f} | {s['rocket_ms']:.3f} | "
                      f"{s['speedup_vs_rocket']:.1f}× |")
+    acc = np.array([[s["accuracy_mean"][m] for m in METHODS] for s in summary.values()])
+    lines.append("| mean accuracy | | " + " | ".join(f"{v:.3f}" for v in acc.mean(0)) + " | | | |")
+    lines.append("| average rank | | " + " | ".join(f"{v:.2f}" for v in K.average_ranks(acc)) + " | | | |")
     return "\n".join(lines)
 
 

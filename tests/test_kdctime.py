@@ -272,6 +272,15 @@ def test_kd_loss_limits():
     assert float(T.kd_loss(z, soft, y, 3.0, 1.0)) > 0
 
 
+def test_average_ranks():
+    from paperline.kdctime import average_ranks
+
+    same = np.array([[0.9, 0.9, 0.9], [0.5, 0.5, 0.5]])
+    np.testing.assert_array_equal(average_ranks(same), [2, 2, 2])
+    dominant = np.array([[0.99, 0.9, 0.8], [0.7, 0.5, 0.6]])
+    np.testing.assert_array_equal(average_ranks(dominant), [1, 2.5, 2.5])
+
+
 def test_config_checks():
     with pytest.raises(ConfigError, match="variant must be one of"):
         T.TSConfig(variant="kdx").check()

@@ -91,6 +91,14 @@ def inference_ms(student, teacher, rocket, X: np.ndarray) -> dict:
     return {k: seconds_per_series(f, X) * 1e3 for k, f in predictors(student, teacher, rocket).items()}
 
 
+def average_ranks(acc: np.ndarray) -> np.ndarray:
+    """Mean rank of each method (columns) over datasets (rows), 1 = best, ties share their mean rank —
+    the ranking behind the paper's critical-difference summary."""
+    from scipy.stats import rankdata
+
+    return np.mean([rankdata(-row) for row in np.atleast_2d(acc)], 0)
+
+
 def seconds_per_series(predict, X: np.ndarray, repeats: int = 3) -> float:
     """Best of `repeats` wall times to predict all of X, per series (one warm-up call first)."""
     predict(X[:2])
