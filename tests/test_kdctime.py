@@ -300,3 +300,21 @@ def test_training_learns_a_separable_toy_problem():
     assert len(hist) == 6 and hist[-1]["loss"] < hist[0]["loss"]
     logits = T.predict_logits(net, X)
     assert (logits.argmax(1) == y).mean() > 0.9
+
+
+@pytest.mark.parametrize("variant", T.VARIANTS)
+def test_calibrate_step_writes_each_variants_targets(tmp_path, variant):
+    from paperline.stages import timeseries as S
+
+    q = np.array([[0.7, 0.2, 0.1], [0.6, 0.3, 0.1]])
+    y = np.array([0, 1])
+    np.savez(tmp_path / "soft.npz", q=q, y=y)
+    cfg = T.TSConfig(variant=variant, eps=0.3)
+    stats = S.calibrate(str(tmp_path / "soft.npz"), cfg, str(tmp_path / "targets"))
+    with np.load(tmp_path / "targets") as f:
+        targets, tau = f["targets"], float(f["tau"])
+    expected = {"inception": np.eye(3)[y], "ls": T.label_smoothing(y, 3, 0.3), "kd": q,
+                "kdct": np.stack([q[0], T.kdct(q[1], 1)]), "kdcr": np.stack([q[0], [0.3, 0.6, 0.1]])}[variant]
+    np.testing.assert_allclose(targets, expected)
+    assert tau == (cfg.tau if variant.startswith("kd") else 1.0)
+    assert stats["variant"] == variant and (variant in ("inception", "ls") or stats["mispredicted"] == 1)
