@@ -51,7 +51,12 @@ def test_kdctime_fans_the_teacher_members_out_in_a_parallel_for(tmp_path):
     assert loop["parameterIterator"]["items"]["inputParameter"].endswith("plan-teacher-Output")
     body = spec["components"][loop["componentRef"]["name"]]["dag"]["tasks"]
     assert list(body) == ["train-teacher-member"]
-    assert "for-loop" in " ".join(spec["root"]["dag"]["tasks"]["assemble-teacher"]["dependentTasks"])
+    tasks = spec["root"]["dag"]["tasks"]
+    assert "for-loop" in " ".join(tasks["assemble-teacher"]["dependentTasks"])
+    # nothing trains before the data passed validation: the member fan-out waits on the plan, the plan
+    # and ROCKET on validate-ucr
+    assert "validate-ucr" in tasks["plan-teacher"]["dependentTasks"]
+    assert "validate-ucr" in tasks["fit-rocket"]["dependentTasks"]
 
 
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):

@@ -132,6 +132,20 @@ def test_test_labels_outside_the_training_classes_fail(tmp_path):
         validate_ucr(tmp_path, "Toy", tmp_path / "report")
 
 
+def test_validate_component_fails_on_an_unknown_test_label_and_writes_its_report(tmp_path):
+    from kfp import dsl
+
+    from paperline.components.timeseries import validate_ucr
+
+    (tmp_path / "data").mkdir()
+    data = _toy(tmp_path / "data", None, "1,2,3,4:a\n4,3,2,0:zz\n")
+    with pytest.raises(ValidationFailed, match=r"label_declared .*Toy_TEST.ts:11"):
+        validate_ucr.python_func(dataset=dsl.Dataset(uri=str(data)), name="Toy",
+                                 report=dsl.Markdown(uri=str(tmp_path / "out" / "report")),
+                                 metrics=dsl.Metrics(uri=str(tmp_path / "out" / "metrics")))
+    assert "FAIL" in (tmp_path / "out" / "report").read_text()
+
+
 def test_one_class_dataset_is_refused_by_the_loader(tmp_path):
     from paperline import kdctime as K
 

@@ -200,12 +200,10 @@ def test_lapa_pipeline_then_a_mask_with_an_unknown_class(tiny_parsing, tmp_path)
     assert [str(v.version) for v in c.search_model_versions("name='lapa-e2e'")] == ["1"]
 
 
-def test_kdctime_pipeline_then_an_unknown_test_label(tmp_path):
+def test_kdctime_pipeline(tmp_path):
     """Teacher members in a ParallelFor, soft labels, KDCT calibration, the student, ROCKET in the same
-    run, registration; `paperline report` prints the paper's rows beside ours. Then a test series with a
-    label the header does not declare stops the run at validation, naming file and line, no new version."""
-    import shutil
-
+    run, registration; `paperline report` prints the paper's rows beside ours. (Bad input stops at
+    validate-ucr, which every training step waits for: tests/test_kdctime.py and the compile test.)"""
     from paperline.data.ucr_build import UCRDataConfig, build_ucr_dataset
 
     data = tmp_path / "ucr"
@@ -232,14 +230,3 @@ def test_kdctime_pipeline_then_an_unknown_test_label(tmp_path):
     rep = _run(["report", "kdctime"], home)
     assert rep.returncode == 0 and "two orders of magnitude" in rep.stdout
     assert f"latest run {run.info.run_id}" in rep.stdout and "real UCR test split of ItalyPowerDemand" in rep.stdout
-    bad = tmp_path / "bad"
-    shutil.copytree(data, bad)
-    test_file = bad / "ItalyPowerDemand" / "ItalyPowerDemand_TEST.ts"
-    lines = test_file.read_text().splitlines()
-    row = next(i for i, line in enumerate(lines) if not line.startswith(("@", "#"))) + 3
-    lines[row] = lines[row].rsplit(":", 1)[0] + ":7"
-    test_file.write_text("\n".join(lines) + "\n")
-    res = _run(["run", "kdctime", "--set", f"data_path={bad}", *args], home)
-    assert res.returncode != 0 and f"ItalyPowerDemand_TEST.ts:{row + 1}" in res.stderr, res.stderr[-2000:]
-    assert "validate-ucr" in res.stderr and "label_declared" in res.stderr
-    assert [str(v.version) for v in c.search_model_versions("name='kdct-e2e'")] == ["1"]
