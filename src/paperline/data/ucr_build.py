@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError
-from .ucr_formats import read_split, write_ts
+from .ucr_formats import length_of, read_split, write_ts
 
 BUNDLED = ["ACSF1", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf", "PLAID"]
 
@@ -44,8 +44,7 @@ def build_ucr_dataset(out: str | Path, cfg: UCRDataConfig) -> dict:
             write_ts(tmp / name / f"{name}_{s}.ts", split)
         tr, te = splits["TRAIN"], splits["TEST"]
         rows.append({"dataset": name, "train": len(tr), "test": len(te), "classes": len(tr.classes),
-                     "length": int(tr.lengths[0]) if tr.equal_length else
-                     f"{min(tr.lengths.min(), te.lengths.min())}-{max(tr.lengths.max(), te.lengths.max())}",
+                     "length": length_of(tr, te),
                      "equal_length": tr.equal_length, "missing": tr.missing})
     with open(tmp / "datasets.csv", "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0]))

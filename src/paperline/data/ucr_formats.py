@@ -197,6 +197,14 @@ def write_ts(path: str | Path, split: Split) -> None:
     tmp.rename(path)
 
 
+def length_of(train: Split, test: Split) -> int | str:
+    """The dataset's series length: one number when both splits are equal-length, else 'min-max'."""
+    lengths = np.concatenate([train.lengths, test.lengths])
+    if train.equal_length and test.equal_length:
+        return int(lengths[0])
+    return f"{lengths.min()}-{lengths.max()}"
+
+
 def find_split(root: str | Path, name: str, split: str) -> Path:
     """`<root>/<name>_<SPLIT>.{ts,tsv}` or `<root>/<name>/<name>_<SPLIT>.{ts,tsv}` (the archive's layout)."""
     root = Path(root)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .expectations import run_suites
-from .ucr_formats import Split, read_split
+from .ucr_formats import Split, length_of, read_split
 
 
 def _table(split: Split, train_classes: set[str]) -> pd.DataFrame:
@@ -48,14 +48,12 @@ def validate_ucr(root: str | Path, name: str, report_dir: str | Path) -> dict:
     """Both splits of `name` under `root`; writes report.md/json; raises ValidationFailed on a failure."""
     train, test = read_split(root, name, "train"), read_split(root, name, "test")
     classes = set(train.labels)
-    equal = train.equal_length and test.equal_length
-    length = int(train.lengths[0]) if equal else None
+    length = length_of(train, test)
     tables = {"train": _table(train, classes), "test": _table(test, classes)}
-    suites = {"train": _suite(f"{name}_train", train, length, True),
-              "test": _suite(f"{name}_test", test, length, False)}
-    lengths = np.concatenate([train.lengths, test.lengths])
-    counts = {"dataset": name, "train": len(train), "test": len(test), "classes": len(classes),
-              "length": length if length is not None else f"{lengths.min()}-{lengths.max()}",
+    fixed = length if isinstance(length, int) else None  # a declared variable length has no fixed value
+    suites = {"train": _suite(f"{name}_train", train, fixed, True),
+              "test": _suite(f"{name}_test", test, fixed, False)}
+    counts = {"dataset": name, "train": len(train), "test": len(test), "classes": len(classes), "length": length,
               "missing_values": int(train.missing_counts.sum() + test.missing_counts.sum()),
               "class_counts": {c: int(n) for c, n in zip(*np.unique(train.labels, return_counts=True))}}
     return run_suites(f"UCR dataset {name}", root, tables, suites, report_dir, counts)
