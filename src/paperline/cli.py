@@ -15,6 +15,8 @@ app = typer.Typer(help="Papers as reproducible Kubeflow pipelines.", no_args_is_
                   pretty_exceptions_enable=False, add_completion=False)
 data_app = typer.Typer(help="Build the generated datasets.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+index_app = typer.Typer(help="Query a published item-to-item index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
 
 SET_HELP = "Override a parameter: key=value (repeatable)."
 
@@ -35,7 +37,7 @@ def list_papers():
 
 
 DATASETS = {"face": "face_data", "face-pose": "face_pose_data", "parsing": "parsing_data",
-            "ucr": "ucr_data"}  # -> params.yaml section
+            "ucr": "ucr_data", "interactions": "interactions_data"}  # -> params.yaml section
 
 
 def _builder(name: str):
@@ -48,13 +50,17 @@ def _builder(name: str):
         from .data.ucr_build import UCRDataConfig, build_ucr_dataset
 
         return UCRDataConfig, build_ucr_dataset
+    if name == "interactions":
+        from .data.interactions_build import InteractionsDataConfig, build_interactions_dataset
+
+        return InteractionsDataConfig, build_interactions_dataset
     from .data.face_build import FaceDataConfig, build_face_dataset
 
     return FaceDataConfig, build_face_dataset
 
 
 @data_app.command("build")
-def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-pose, parsing or ucr"),
+def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-pose, parsing, ucr or interactions"),
                out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
                params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
                set_: List[str] = typer.Option([], "--set", help=SET_HELP)):
@@ -70,7 +76,7 @@ def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-po
         base = load_config_file(str(params)).get(DATASETS[name], {}) if params.exists() else {}
         t0 = time.perf_counter()
         info = builder(out or Path("data") / name, build(config_cls, parse_sets(set_), base))
-        unit = "series" if name == "ucr" else "images"
+        unit = {"ucr": "series", "interactions": "interactions"}.get(name, "images")
         typer.echo(f"built {name}: {info['images']} {unit} in {time.perf_counter() - t0:.1f} s "
                    f"-> {out or Path('data') / name}")
     except PaperlineError as e:
@@ -106,6 +112,9 @@ def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)
             typer.echo(f"{get_paper(res['paper']).metrics[0]}: {res['metric']:.4f}")
         if "run_id" in res:
             typer.echo(f"MLflow run: {res['run_id']} (experiment {res['paper']})")
+        if res.get("index_uri"):
+            typer.echo(f"published index: {res['index_uri']}  (paperline index query --index {res['index_uri']} "
+                       "--item ID)")
         if "version" in res:
             name = res["arguments"].get("model_name")
             typer.echo(f"registered model: {name} version {res['version']} (alias challenger); "
@@ -252,3 +261,27 @@ def main():  # pragma: no cover
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
+
+
+@index_app.command("query")
+def index_query(index: str = typer.Option(..., "--index", help="Published index: a folder, file:// or s3://"),
+                item: int = typer.Option(..., "--item", help="Anchor item id"),
+                k: int = typer.Option(20, "--k", help="Neighbours per relation"),
+                relation: str = typer.Option("both", help="substitute, complement or both"),
+                as_json: bool = typer.Option(False, "--json", help="Print JSON")):
+    """An item's substitutes (Swing) and complements (Surprise): one hash probe per relation."""
+    try:
+        from .product_index import RELATIONS, query
+
+        if relation not in (*RELATIONS, "both"):
+            raise PaperlineError(f"relation must be substitute, complement or both, got {relation!r}")
+        res = query(index, item, k, RELATIONS if relation == "both" else (relation,))
+        if as_json:
+            typer.echo(json.dumps(res))
+            return
+        for rel, nbs in res["neighbors"].items():
+            typer.echo(f"{rel}s of {item}: " + (", ".join(f"{n} ({s:.4g})" for n, s in nbs) if nbs else
+                                                "none (not an anchor of this index)"))
+        typer.echo(f"lookup: {res['lookup_ms']:.3f} ms")
+    except PaperlineError as e:
+        _fail(e)

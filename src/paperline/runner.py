@@ -72,7 +72,8 @@ def run_local(paper_name: str, overrides: dict) -> dict:
     except RuntimeError as e:
         cause = err_file.read_text().strip().splitlines()[-1] if err_file.exists() else "see the task log above"
         raise PaperlineError(f"pipeline {paper.name} failed: {e} {cause}") from None
-    outputs = {k: task.outputs[k] for k in ("accuracy", "metric", "run_id", "version", "decision") if k in task.outputs}
+    outputs = {k: task.outputs[k] for k in ("accuracy", "metric", "run_id", "version", "decision", "index_uri")
+               if k in task.outputs}
     return {"paper": paper.name, "arguments": args, **outputs}
 
 

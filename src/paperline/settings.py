@@ -63,6 +63,12 @@ def image(gpu: bool = False) -> str:
     return os.environ.get("PAPERLINE_IMAGE", DEFAULT_IMAGE)
 
 
+def index_root() -> str:
+    """Where pipelines publish item-to-item indexes: PAPERLINE_INDEX_ROOT (s3://bucket/prefix on a
+    cluster), else a folder under the paperline home."""
+    return os.environ.get("PAPERLINE_INDEX_ROOT") or str(home() / "indexes")
+
+
 def pipeline_root() -> str | None:
     """Where KFP stores artifacts on the cluster, e.g. s3://paperline/pipeline-root (compile time)."""
     return os.environ.get("PAPERLINE_PIPELINE_ROOT") or None

@@ -93,14 +93,27 @@ def end_run(run_id: str, status: str = "FINISHED") -> None:
 
 def register_model(run_id: str, model, name: str, metric_name: str, metric: float, eval_md5: str,
                    requirements: list[str]) -> str:
-    """Logs the model to the run (pickle flavour, explicit requirements), registers a new version,
+    """Logs the torch model to the run (pickle flavour, explicit requirements), registers a new version,
     tags it with the evaluation, and points `challenger` at it. Returns the version number."""
     mlflow = _mlflow()
     with mlflow.start_run(run_id=run_id):
         info = mlflow.pytorch.log_model(model, name="model", serialization_format="pickle",
                                         pip_requirements=requirements, registered_model_name=name)
-    version = str(info.registered_model_version)
-    c = mlflow.MlflowClient()
+    return _tag_version(name, str(info.registered_model_version), run_id, metric_name, metric, eval_md5)
+
+
+def register_pyfunc(run_id: str, python_model, artifacts: dict, name: str, metric_name: str, metric: float,
+                    eval_md5: str, requirements: list[str]) -> str:
+    """The same for a python-function model whose files travel as MLflow artifacts (an index)."""
+    mlflow = _mlflow()
+    with mlflow.start_run(run_id=run_id):
+        info = mlflow.pyfunc.log_model(name="model", python_model=python_model, artifacts=artifacts,
+                                       pip_requirements=requirements, registered_model_name=name)
+    return _tag_version(name, str(info.registered_model_version), run_id, metric_name, metric, eval_md5)
+
+
+def _tag_version(name: str, version: str, run_id: str, metric_name: str, metric: float, eval_md5: str) -> str:
+    c = _mlflow().MlflowClient()
     c.set_model_version_tag(name, version, metric_name, f"{metric:.6f}")
     c.set_model_version_tag(name, version, "eval_data_md5", eval_md5)
     c.set_model_version_tag(name, version, "run_id", run_id)

@@ -29,6 +29,10 @@ def _describe(table: str, df: pd.DataFrame, r: dict) -> tuple[str, list[str]]:
         for i in idx[:5]:
             if not isinstance(i, int):
                 examples.append(str(i))
+            elif "line" in df.columns:  # a log: point at the file's line and show the offending value
+                row = df.iloc[i]
+                value = f" {kw['column']}={row[kw['column']]!r}" if kw.get("column") in df.columns else ""
+                examples.append(f"{df.attrs.get('source', 'line')}:{row['line']}{value}")
             else:
                 value = df.iloc[i][col]
                 examples.append(str(value) if col in FILE_COLUMNS else f"{col} {value}")

@@ -59,10 +59,22 @@ class Paper:
 
 
 def _registry() -> dict[str, Paper]:
-    from . import f2c, jd_landmark, kdctime, lapa, mhlr, mv_softmax, planned, poseface, search_softmax, x2_softmax
+    from . import (
+        f2c,
+        jd_landmark,
+        kdctime,
+        lapa,
+        mhlr,
+        mv_softmax,
+        planned,
+        poseface,
+        search_softmax,
+        swing,
+        x2_softmax,
+    )
 
     papers = [mv_softmax.PAPER, x2_softmax.PAPER, search_softmax.PAPER, mhlr.PAPER, f2c.PAPER, poseface.PAPER,
-              jd_landmark.PAPER, lapa.PAPER, kdctime.PAPER, *planned.PAPERS]
+              jd_landmark.PAPER, lapa.PAPER, kdctime.PAPER, swing.PAPER, *planned.PAPERS]
     return {p.name: p for p in papers}
 
 

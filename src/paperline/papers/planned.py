@@ -3,8 +3,6 @@
 from . import Paper
 
 PAPERS = [
-    Paper("swing", "Large Scale Product Graph Construction for Recommendation in E-commerce (Swing/Surprise)",
-          "2010.05525", "recsys"),
     Paper("weak-asr", "Weakly Supervised Construction of ASR Systems from Massive Video Data", "2008.01300", "asr"),
     Paper("giu-gan", "GIU-GANs: Global Information Utilization for Generative Adversarial Networks", "2201.10471",
           "gan"),

@@ -1,0 +1,196 @@
+"""Swing/Surprise stages on files: validate and clean the log, split by time, build both indexes
+(starts the MLflow run), evaluate against the baselines, publish the index to the object store,
+register it in MLflow, promote. No KFP here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import pandas as pd
+
+from .. import __version__, tracking
+from ..data.interactions import clean, read_log, write_parquet
+from ..errors import DataError
+from ..metrics import recsys as R
+from ..metrics.verification import report_html, report_markdown
+from ..product_graph import ProductGraphConfig, build
+from ..product_index import write_index
+from . import models
+
+METRIC = "hitrate_at_20"   # substitutes (Swing), the promotion gate's metric
+
+
+def log_kfp(metrics, values: dict) -> None:
+    """Numbers of `values` onto a KFP Metrics artifact, under MLflow-safe names."""
+    for k, v in values.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            metrics.log_metric(tracking.metric_key(k), float(v))
+
+
+def validate(root: str, out_dir: str, report_dir: str, max_bad_share: float = 0.01) -> dict:
+    """The GE suite on the log as read, then the clean canonical table and its window into `out_dir`."""
+    from ..data.interactions_validation import validate_log
+
+    log = read_log(root)
+    stats = validate_log(log, report_dir, max_bad_share)
+    df, drops = clean(log)
+    out = Path(out_dir)
+    write_parquet(df, out / "interactions.parquet")
+    (out / "window.json").write_text(json.dumps({"window": log.window, "source": Path(log.path).name,
+                                                 "format": log.format}))
+    print(f"{log.path}: {len(log)} rows ({log.format}), kept {drops['kept']}; dropped "
+          + ", ".join(f"{k[8:]} {v}" for k, v in drops.items() if k.startswith("dropped_")), flush=True)
+    return {**stats, **drops}
+
+
+def split(clean_dir: str, out_dir: str, test_days: int = 1) -> dict:
+    df = pd.read_parquet(Path(clean_dir) / "interactions.parquet")
+    window = json.loads((Path(clean_dir) / "window.json").read_text())["window"]
+    train, test, cut = R.time_split(df, window[1] if window else None, test_days)
+    if train.empty or test.empty:
+        raise DataError(f"{clean_dir}: the time split at {cut} leaves {'no training' if train.empty else 'no test'} "
+                        f"interactions (log spans {df['ts'].min()}..{df['ts'].max()}, test_days={test_days})")
+    out = Path(out_dir)
+    write_parquet(train, out / "train.parquet")
+    write_parquet(test, out / "test.parquet")
+    info = {"train_rows": len(train), "test_rows": len(test), "cut_ts": cut}
+    (out / "split.json").write_text(json.dumps(info))
+    print(f"time split at {cut}: {len(train)} training and {len(test)} test interactions", flush=True)
+    return info
+
+
+def build_index(split_dir: str, cfg: ProductGraphConfig, out_dir: str, paper: str, tags: dict) -> tuple[str, dict]:
+    """Both indexes (Parquet) into `out_dir`; starts this run's MLflow run, returns its id."""
+    train = pd.read_parquet(Path(split_dir) / "train.parquet")
+    sub, comp, stats = build(train, cfg)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    sub.to_parquet(out / "substitute.parquet", index=False)
+    comp.to_parquet(out / "complement.parquet", index=False)
+    (out / "build.json").write_text(json.dumps(stats))
+    tracking.check_reachable()
+    run_id = tracking.start_run(paper, tags, asdict(cfg))
+    tracking.log_metrics(run_id, {k: v for k, v in stats.items() if k != "engine"})
+    return run_id, stats
+
+
+def _read(index_dir: str) -> dict[str, pd.DataFrame]:
+    return {rel: pd.read_parquet(Path(index_dir) / f"{rel}.parquet") for rel in ("substitute", "complement")}
+
+
+def test_md5(split_dir: str) -> str:
+    return hashlib.md5((Path(split_dir) / "test.parquet").read_bytes()).hexdigest()
+
+
+def evaluate(split_dir: str, index_dir: str, cfg: ProductGraphConfig, out_dir: str, run_id: str) -> dict:
+    """HitRate/Recall@10/20/50 and coverage of Swing and Surprise against the baselines on the test
+    period; report, plot and metrics to the run."""
+    sp = Path(split_dir)
+    train, test = pd.read_parquet(sp / "train.parquet"), pd.read_parquet(sp / "test.parquet")
+    idx = _read(index_dir)
+    clicks, buys = train[train["behavior"].isin(cfg.behaviors)], train[train["behavior"] == "buy"]
+    st, ct = R.substitute_tasks(train, test, cfg.behaviors), R.complement_tasks(train, test)
+    k = max(R.KS)
+    t0 = time.perf_counter()
+    s_anchors = set(st["pairs"]["a"]) | {a for a, _ in st["recall"]}
+    subs = {"swing": idx["substitute"], **R.cooccurrence_baselines(clicks, s_anchors, k),
+            "popularity": R.popularity(clicks, s_anchors, k), "implicit bm25": R.implicit_bm25(clicks, s_anchors, k)}
+    c_anchors = set(ct["pairs"]["a"]) | {a for a, _ in ct["recall"]}
+    comps = {"surprise": idx["complement"], **R.complement_baselines(buys, c_anchors, k),
+             "popularity": R.popularity(buys, c_anchors, k)}
+    results = {"substitutes": {m: R.score_index(ix, st) for m, ix in subs.items()},
+               "complements": {m: R.score_index(ix, ct) for m, ix in comps.items()}}
+    for m, ix in comps.items():
+        results["complements"][m]["direction"] = R.direction_check(ix, ct["pairs"])
+    sw, su = results["substitutes"]["swing"], results["complements"]["surprise"]
+    metrics = {**{tracking.metric_key(f"{key}"): v for key, v in sw.items() if key not in ("pairs", "recall_users")},
+               **{tracking.metric_key(f"complement_{key}"): v for key, v in su.items()
+                  if key not in ("pairs", "recall_users")},
+               "substitute_pairs": sw["pairs"], "complement_pairs": su["pairs"],
+               "best_substitute_baseline_hitrate_at_20": max(v["hitrate@20"] for m, v in
+                                                               results["substitutes"].items() if m != "swing"),
+               "eval_s": time.perf_counter() - t0}
+    md5 = test_md5(split_dir)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    png = R.plot(results, str(out / "comparison.png"))
+    title = f"Swing / Surprise vs baselines ({len(test)} test interactions)"
+    (out / "report.html").write_text(report_html(title, [Path(png).read_bytes()], metrics) + _tables_html(results))
+    (out / "report.md").write_text(report_markdown(title, metrics) + "\n" + _tables_md(results))
+    (out / "results.json").write_text(json.dumps({"metrics": metrics, "results": results, "eval_data_md5": md5},
+                                                 indent=1))
+    tracking.log_metrics(run_id, metrics)
+    tracking.set_tags(run_id, {"eval_data_md5": md5})
+    for f in ("comparison.png", "report.md", "results.json"):
+        tracking.log_artifact(run_id, str(out / f), "evaluation")
+    others = {m: v for m, v in results["substitutes"].items() if m != "swing"}
+    best = max(others, key=lambda m: others[m]["hitrate@20"])
+    print(f"substitutes: swing HitRate@20 {sw['hitrate@20']:.4f} (best baseline {best} "
+          f"{results['substitutes'][best]['hitrate@20']:.4f}) on {sw['pairs']} pairs; complements: surprise "
+          f"HitRate@20 {su['hitrate@20']:.4f} on {su['pairs']} pairs", flush=True)
+    return {**metrics, "eval_data_md5": md5}
+
+
+def _tables_md(results: dict) -> str:
+    lines = []
+    for task, methods in results.items():
+        cols = [c for c in next(iter(methods.values())) if c not in ("pairs", "recall_users")]
+        lines += [f"### {task}", "", "| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+        lines += [f"| {m} | " + " | ".join(f"{v[c]:.4f}" for c in cols) + " |" for m, v in methods.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _tables_html(results: dict) -> str:
+    html = []
+    for task, methods in results.items():
+        cols = [c for c in next(iter(methods.values())) if c not in ("pairs", "recall_users")]
+        head = "".join(f"<th>{c}</th>" for c in ["method", *cols])
+        rows = "".join("<tr><td>" + m + "</td>" + "".join(f"<td>{v[c]:.4f}</td>" for c in cols) + "</tr>"
+                       for m, v in methods.items())
+        html.append(f"<h3>{task}</h3><table border='1' cellpadding='4'><tr>{head}</tr>{rows}</table>")
+    return "".join(html)
+
+
+def publish(index_dir: str, uri: str, meta: dict, local_dir: str) -> str:
+    """Writes the serving layout (Parquet, text dumps, lookup tables) and publishes it to `uri`
+    (a folder or s3://bucket/prefix): every file, then the _SUCCESS marker."""
+    from .. import storage
+
+    write_index(_read(index_dir), local_dir, meta)
+    storage.publish_dir(local_dir, uri)
+    print(f"published the index to {uri}", flush=True)
+    return uri
+
+
+def register(index_local_dir: str, run_id: str, model_name: str, metric: float, eval_md5: str) -> str:
+    from ..index_model import ProductIndexModel
+
+    reqs = [f"paperline=={__version__}", "numpy", "pandas", "pyarrow"]
+    version = tracking.register_pyfunc(run_id, ProductIndexModel(), {"index": index_local_dir}, model_name, METRIC,
+                                       metric, eval_md5, reqs)
+    tracking.set_tags(run_id, {"registered_model": model_name, "registered_version": version})
+    print(f"registered {model_name} version {version} (alias challenger)", flush=True)
+    return version
+
+
+def promote(model_name: str, version: str, split_dir: str = "", behaviors: str = "pv") -> dict:
+    """The gate on substitute HitRate@20; a champion evaluated on another test period is re-scored on
+    this one from its logged index."""
+    def reevaluate(uri: str) -> float:
+        import mlflow
+
+        tracking.client()
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
+        sub = pd.read_parquet(next(local.rglob("i2i.parquet")))
+        sub = sub[sub["relation"] == "substitute"]
+        sp = Path(split_dir)
+        tasks = R.substitute_tasks(pd.read_parquet(sp / "train.parquet"), pd.read_parquet(sp / "test.parquet"),
+                                   tuple(behaviors.split(",")))
+        return R.score_index(sub, tasks)["hitrate@20"]
+
+    return models.promote(model_name, version, METRIC, "substitute HitRate@20", reevaluate if split_dir else None)
