@@ -30,7 +30,7 @@ def dag_structure(spec: dict) -> dict:
 
 
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
-                                   "jd-landmark", "lapa", "kdctime"])
+                                   "jd-landmark", "lapa", "kdctime", "swing"])
 def test_dag_matches_golden(tmp_path, paper):
     path = compile_pipeline(paper, tmp_path)
     got = dag_structure(next(yaml.safe_load_all(path.read_text())))
@@ -57,6 +57,18 @@ def test_kdctime_fans_the_teacher_members_out_in_a_parallel_for(tmp_path):
     # and ROCKET on validate-ucr
     assert "validate-ucr" in tasks["plan-teacher"]["dependentTasks"]
     assert "validate-ucr" in tasks["fit-rocket"]["dependentTasks"]
+
+
+def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):
+    """The index reaches the object store and the registry only once validation, the split, the build
+    and the evaluation passed; the build step asks the cluster for CPU and memory."""
+    spec = next(yaml.safe_load_all(compile_pipeline("swing", tmp_path).read_text()))
+    tasks = spec["root"]["dag"]["tasks"]
+    assert "evaluate-product-graph" in tasks["publish-index"]["dependentTasks"]
+    assert "publish-index" in tasks["register-index"]["dependentTasks"]
+    assert "validate-interactions" in tasks["split-by-time"]["dependentTasks"]
+    executor = spec["deploymentSpec"]["executors"]["exec-build-product-graph"]["container"]
+    assert executor["resources"]["cpuRequest"] == 2 and executor["resources"]["memoryRequest"] == 4
 
 
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):

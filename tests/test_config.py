@@ -44,4 +44,4 @@ def test_every_paper_has_an_arxiv_id():
     assert len(papers) == 13 and all(p.arxiv for p in papers.values())
     assert [p.name for p in papers.values() if p.runs] == ["mv-softmax", "x2-softmax", "search-softmax", "mhlr",
                                                              "f2c", "poseface", "jd-landmark", "lapa",
-                                                             "kdctime"]
+                                                             "kdctime", "swing"]

@@ -7,6 +7,7 @@ version and an unchanged `champion`.
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -230,3 +231,59 @@ def test_kdctime_pipeline(tmp_path):
     rep = _run(["report", "kdctime"], home)
     assert rep.returncode == 0 and "two orders of magnitude" in rep.stdout
     assert f"latest run {run.info.run_id}" in rep.stdout and "real UCR test split of ItalyPowerDemand" in rep.stdout
+
+
+def test_swing_pipeline_on_spark(tmp_path):
+    """The Spark engine inside the pipeline; the index is published, answers `paperline index query`
+    and loads from the registry as a python-function model."""
+    from paperline.data.interactions_build import InteractionsDataConfig, build_interactions_dataset
+
+    data = tmp_path / "log"
+    build_interactions_dataset(data, InteractionsDataConfig(rows=20_000, seed=2))
+    home = tmp_path / "home"
+    res = _run(["run", "swing", "--set", f"data_path={data}", "--set", "engine=spark", "--set",
+                "model_name=swing-e2e", "--set", "top_k=30"], home)
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "swing (spark):" in out and "time split at 1512230400" in out and "swing-e2e version 1" in res.stdout
+    uri = next(line.split()[2] for line in res.stdout.splitlines() if line.startswith("published index:"))
+    assert (home / "indexes" / "swing").is_dir() and uri.startswith(str(home / "indexes" / "swing"))
+    anchor = (Path(uri) / "substitute.txt").read_text().split("\t", 1)[0]
+    q = _run(["index", "query", "--index", uri, "--item", anchor, "--k", "5"], home)
+    assert q.returncode == 0 and f"substitutes of {anchor}: " in q.stdout and "lookup:" in q.stdout
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    import mlflow
+    import pandas as pd
+
+    from paperline import tracking
+
+    c = tracking.client()
+    version = c.get_model_version("swing-e2e", "1")
+    run = c.get_run(version.tags["run_id"])
+    assert run.data.params["engine"] == "spark" and run.data.tags["index_uri"] == uri
+    assert {"hitrate_at_20", "recall_at_50", "complement_hitrate_at_20", "coverage", "build_s"} <= set(run.data.metrics)
+    assert float(version.tags["hitrate_at_20"]) == pytest.approx(run.data.metrics["hitrate_at_20"], abs=1e-6)
+    assert str(tracking.champion("swing-e2e").version) == "1"
+    model = mlflow.pyfunc.load_model("models:/swing-e2e@champion")
+    got = model.predict(pd.DataFrame({"item_id": [int(anchor)], "relation": ["substitute"], "k": [5]}))
+    assert len(got) == 5 and got["rank"].tolist() == [1, 2, 3, 4, 5]
+    rep = _run(["report", "swing"], home)
+    assert rep.returncode == 0 and f"latest run {run.info.run_id}" in rep.stdout and "hitrate@20" in rep.stdout
+
+
+def test_swing_bad_log_publishes_nothing(tmp_path):
+    """A log of one user stops at validation: clear message, non-zero exit, no index, no model."""
+    data = tmp_path / "log"
+    data.mkdir()
+    (data / "UserBehavior.csv").write_text("".join(f"7,{i},1,pv,{1511600000 + 60 * i}\n" for i in range(50)))
+    home = tmp_path / "home"
+    res = _run(["run", "swing", "--set", f"data_path={data}", "--set", "model_name=swing-bad"], home)
+    assert res.returncode == 2 and "Traceback" not in res.stderr.split("error:")[-1]
+    assert "validate-interactions" in res.stderr and "on user_id" in res.stderr
+    assert not (home / "indexes").exists()
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    from paperline import tracking
+
+    assert tracking.client().search_model_versions("name='swing-bad'") == []

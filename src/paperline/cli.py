@@ -259,8 +259,6 @@ def main():  # pragma: no cover
     app()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(app())
 
 
 @index_app.command("query")
@@ -285,3 +283,7 @@ def index_query(index: str = typer.Option(..., "--index", help="Published index:
         typer.echo(f"lookup: {res['lookup_ms']:.3f} ms")
     except PaperlineError as e:
         _fail(e)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

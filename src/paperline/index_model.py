@@ -13,7 +13,7 @@ class ProductIndexModel(mlflow.pyfunc.PythonModel):
 
         self.index = ProductIndex(context.artifacts["index"])
 
-    def predict(self, context, model_input, params=None):
+    def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
         """Input columns: `item_id`, optionally `relation` and `k` (default 20) per row. Output rows
         item_id, relation, rank, neighbor, score."""
         rows = []

@@ -8,6 +8,8 @@ from .papers import get_paper
 NOTES = {
     "face": "ours is measured on the embedded procedural face set unless the run was given a real dataset; "
             "compare orderings, not absolute numbers.",
+    "recsys": "ours: HitRate/Recall on the last day of the log given to the run (the generated UserBehavior-format "
+              "log unless data_path names a real one); the paper's offline figures were not retrievable.",
     "timeseries": "ours: the real UCR test split of {dataset}, with the run's (reduced) epochs; compare with the "
                   "reference rows of the same dataset.",
 }

@@ -172,7 +172,7 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
             if len(rows):
                 raise DataError(f"{path}: row {rows[0] + 1}: column {c} is not an integer ({df[c].iloc[rows[0]]!r})")
             df[c] = bad.astype(np.int64)
-    df["behavior"] = df["behavior"].astype("string").fillna("").astype(object)
+    df["behavior"] = df["behavior"].fillna("")
     df["line"] = np.arange(1, len(df) + 1, dtype=np.int64)
     return df
 
