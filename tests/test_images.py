@@ -11,7 +11,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILES = [ROOT / "images" / "cpu" / "Dockerfile", ROOT / "images" / "cuda" / "Dockerfile",
-               ROOT / "images" / "mlflow" / "Dockerfile"]
+               ROOT / "images" / "mlflow" / "Dockerfile", ROOT / "images" / "spark" / "Dockerfile"]
 
 
 def test_hadolint_clean():
@@ -35,3 +35,9 @@ def test_non_root_pinned_torch_and_no_secrets(path):
 
 def test_cuda_image_is_cuda_12():
     assert re.search(r"^FROM nvidia/cuda:12\.\d+", DOCKERFILES[1].read_text(), re.M)
+
+
+def test_spark_image_is_the_cpu_image_with_java_and_spark():
+    text = DOCKERFILES[3].read_text()
+    assert "ARG BASE_IMAGE=paperline/paperline-cpu:" in text and "openjdk-17-jre-headless" in text
+    assert "COPY --from=spark /opt/spark /opt/spark" in text and re.findall(r"^USER\s+(\S+)", text, re.M)[-1] == "10001"

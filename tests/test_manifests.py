@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-OVERLAYS = ["dev", "gpu"]
+OVERLAYS = ["dev", "gpu", "spark"]
 BIN = Path(sys.executable).parent
 
 
@@ -72,6 +72,32 @@ def test_gpu_overlay_targets_the_gpu_pool(built):
     assert pod["nodeSelector"] == {"nvidia.com/gpu.present": "true"}
     assert pod["tolerations"][0]["key"] == "nvidia.com/gpu"
     assert pod["containers"][0]["resources"]["limits"]["nvidia.com/gpu"] == "1"
+
+
+def test_spark_overlay_runs_swing_on_the_spark_operator(built):
+    """The SparkApplication calls our module with arguments its parser accepts, as a non-root identity
+    that may manage only its own executor pods; driver and executors may talk to each other."""
+    import paperline.swing_spark as swing_spark
+
+    docs = [d for d in yaml.safe_load_all(built["spark"]) if d]
+    app = next(d for d in docs if d["kind"] == "SparkApplication")
+    spec = app["spec"]
+    assert app["metadata"]["namespace"] == "paperline" and spec["type"] == "Python"
+    assert spec["mainApplicationFile"].endswith("site-packages/paperline/swing_spark.py")
+    assert Path(swing_spark.__file__).name == "swing_spark.py"
+    args = swing_spark.arg_parser().parse_args(spec["arguments"])
+    assert args.max_users_per_item == 1000 and args.input.startswith("s3a://")
+    sa = spec["driver"]["serviceAccount"]
+    binding = next(d for d in docs if d["kind"] == "RoleBinding" and d["subjects"][0]["name"] == sa)
+    role = next(d for d in docs if d["kind"] == "Role" and d["metadata"]["name"] == binding["roleRef"]["name"])
+    assert all("secrets" not in r["resources"] for r in role["rules"]) and "pods" in role["rules"][0]["resources"]
+    for side in ("driver", "executor"):
+        assert spec[side]["securityContext"]["runAsNonRoot"] is True
+        assert spec[side]["labels"]["paperline.dev/spark"] == "swing"
+        refs = [e["valueFrom"]["secretKeyRef"]["name"] for e in spec[side]["env"]]
+        assert refs and set(refs) == {"paperline-pipeline-credentials"}
+    policy = next(d for d in docs if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "spark-swing-internal")
+    assert policy["spec"]["podSelector"]["matchLabels"] == {"paperline.dev/spark": "swing"}
 
 
 def test_no_secret_values_are_committed():

@@ -102,3 +102,28 @@ def build(train: pd.DataFrame, cfg: ProductGraphConfig) -> tuple[pd.DataFrame, p
           f"{info['related_category_pairs']} related category pairs, {info['clusters']} clusters in "
           f"{stats['surprise_s']:.1f} s", flush=True)
     return sub, comp, stats
+
+
+def warm_up() -> None:
+    """Compiles and caches every numba kernel of the product graph on a toy log (image build)."""
+    import tempfile
+
+    import numpy as np
+
+    from .product_index import write_index
+
+    rng = np.random.default_rng(0)
+    n = 400
+    log = pd.DataFrame({"user_id": rng.integers(0, 20, n), "item_id": rng.integers(0, 30, n),
+                        "category_id": rng.integers(0, 3, n), "behavior": np.where(rng.random(n) < 0.3, "buy", "pv"),
+                        "ts": rng.integers(0, 10 * 86400, n)})
+    sub, comp, _ = build(log, ProductGraphConfig(min_category_pairs=1))
+    with tempfile.TemporaryDirectory() as d:
+        write_index({"substitute": sub, "complement": comp}, f"{d}/index", {})
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:] == ["--warm-up"]:
+        warm_up()

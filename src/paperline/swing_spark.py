@@ -79,20 +79,25 @@ def swing_spark(clicks: pd.DataFrame | str, p: SwingParams, master: str = "local
     return out.sort_values(["anchor", "rank"]).reset_index(drop=True)[INDEX_COLUMNS]
 
 
-def main(argv: list[str] | None = None) -> None:
-    """spark-submit entry: read the interactions Parquet, write the substitute index Parquet."""
+def arg_parser():
     import argparse
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m paperline.swing_spark",
+                                 description="Swing substitutes on Spark: interactions Parquet in, index Parquet out")
     ap.add_argument("--input", required=True, help="interactions Parquet (path, s3a://...)")
     ap.add_argument("--output", required=True, help="index Parquet directory to write")
     for f, default in SwingParams().__dict__.items():
         ap.add_argument(f"--{f.replace('_', '-')}", type=type(default), default=default)
     ap.add_argument("--behaviors", default="pv", help="comma-separated click behaviours")
-    args = ap.parse_args(argv)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> None:
+    """spark-submit entry: the session comes from spark-submit (the operator), not from here."""
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
+    args = arg_parser().parse_args(argv)
     p = SwingParams(**{f: getattr(args, f) for f in SwingParams().__dict__})
     spark = SparkSession.builder.appName("paperline-swing").getOrCreate()
     clicks = spark.read.parquet(args.input).filter(F.col("behavior").isin(args.behaviors.split(",")))
