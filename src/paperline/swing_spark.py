@@ -18,7 +18,7 @@ import warnings
 
 import pandas as pd
 
-from .swing import INDEX_COLUMNS, SwingParams, anchor_index, empty_index
+from .swing import INDEX_COLUMNS, SwingParams, anchor_index, empty_index, user_weight
 
 SCHEMA = "anchor long, neighbor long, score double, rank int"
 
@@ -33,6 +33,7 @@ def spark_session(master: str = "local[2]", app: str = "paperline-swing"):
     cores = int(master[6:-1]) if master.startswith("local[") and master[6:-1].isdigit() else 2
     spark = (SparkSession.builder.master(master).appName(app)
              .config("spark.ui.enabled", "false")
+             .config("spark.ui.showConsoleProgress", "false")
              .config("spark.sql.shuffle.partitions", str(4 * cores))
              .config("spark.sql.execution.arrow.pyspark.enabled", "true")
              .config("spark.driver.memory", os.environ.get("PAPERLINE_SPARK_DRIVER_MEMORY", "4g"))
@@ -48,13 +49,14 @@ def swing_frame(clicks, p: SwingParams):
     per_user = (clicks.select("user_id", "item_id").dropDuplicates()
                 .groupBy("user_id").agg(F.sort_array(F.collect_list("item_id")).alias("items"))
                 .withColumn("n", F.size("items"))
-                .filter((F.col("n") >= p.min_user_items) & (F.col("n") <= p.max_user_items))
-                .withColumn("w", F.pow(F.lit(float(p.user_offset)) + F.col("n"), F.lit(-float(p.beta)))))
-    exploded = per_user.select(F.explode("items").alias("anchor"), "user_id", "items", "w")
+                .filter((F.col("n") >= p.min_user_items) & (F.col("n") <= p.max_user_items)))
+    exploded = per_user.select(F.explode("items").alias("anchor"), "user_id", "items", "n")
 
     def per_anchor(pdf: pd.DataFrame) -> pd.DataFrame:
+        # w_u from the same numpy expression as the single-node engine: bit-identical weights, so equal
+        # scores tie (and break by neighbour id) the same way in both engines
         return anchor_index(int(pdf["anchor"].iloc[0]), pdf["user_id"].to_numpy(), list(pdf["items"]),
-                            pdf["w"].to_numpy(), p)
+                            user_weight(pdf["n"].to_numpy(), p), p)
 
     return exploded.groupBy("anchor").applyInPandas(per_anchor, schema=SCHEMA)
 
