@@ -29,8 +29,8 @@ HERE = Path(__file__).resolve()
 
 def make_log(n_clicks: int, work: Path) -> Path:
     """pv rows of a generated log, about n_clicks of them, as the canonical Parquet table."""
-    from paperline.data.interactions_build import InteractionsDataConfig, generate
     from paperline.data.interactions import write_parquet
+    from paperline.data.interactions_build import InteractionsDataConfig, generate
 
     path = work / f"clicks-{n_clicks}.parquet"
     if not path.exists():

@@ -272,15 +272,24 @@ def test_swing_pipeline_on_spark(tmp_path):
     assert rep.returncode == 0 and f"latest run {run.info.run_id}" in rep.stdout and "hitrate@20" in rep.stdout
 
 
-def test_swing_bad_log_publishes_nothing(tmp_path):
-    """A log of one user stops at validation: clear message, non-zero exit, no index, no model."""
+SINGLE_USER = "".join(f"7,{i},1,pv,{1511600000 + 60 * i}\n" for i in range(50))
+
+
+@pytest.mark.parametrize("log,message", [
+    (SINGLE_USER, "expect_column_unique_value_count_to_be_between on user_id"),
+    ("1,2,3,pv,1511600000\n1,2,3,pv\n", "UserBehavior.csv:2: expected 5 comma-separated columns, found 4"),
+    ("1,2,3,pv,1400000000\n2,3,3,pv,1400000000\n", "no usable interactions (2 rows; dropped: outside_window 2)"),
+], ids=["single-user", "column-count", "outside-window"])
+def test_swing_bad_log_publishes_nothing(tmp_path, log, message):
+    """A bad log stops at validation: the message names the file and the problem, non-zero exit, no
+    index published, no model registered."""
     data = tmp_path / "log"
     data.mkdir()
-    (data / "UserBehavior.csv").write_text("".join(f"7,{i},1,pv,{1511600000 + 60 * i}\n" for i in range(50)))
+    (data / "UserBehavior.csv").write_text(log)
     home = tmp_path / "home"
     res = _run(["run", "swing", "--set", f"data_path={data}", "--set", "model_name=swing-bad"], home)
     assert res.returncode == 2 and "Traceback" not in res.stderr.split("error:")[-1]
-    assert "validate-interactions" in res.stderr and "on user_id" in res.stderr
+    assert "validate-interactions" in res.stderr and message in res.stderr, res.stderr[-2000:]
     assert not (home / "indexes").exists()
     os.environ["PAPERLINE_HOME"] = str(home)
     os.environ.pop("MLFLOW_TRACKING_URI", None)

@@ -30,6 +30,8 @@ def spark_session(master: str = "local[2]", app: str = "paperline-swing"):
     warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support pandas.*")
     from pyspark.sql import SparkSession
 
+    if master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # a local session listens on loopback only
     cores = int(master[6:-1]) if master.startswith("local[") and master[6:-1].isdigit() else 2
     spark = (SparkSession.builder.master(master).appName(app)
              .config("spark.ui.enabled", "false")
