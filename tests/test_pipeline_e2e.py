@@ -262,7 +262,10 @@ def test_swing_pipeline_on_spark(tmp_path):
     version = c.get_model_version("swing-e2e", "1")
     run = c.get_run(version.tags["run_id"])
     assert run.data.params["engine"] == "spark" and run.data.tags["index_uri"] == uri
-    assert {"hitrate_at_20", "recall_at_50", "complement_hitrate_at_20", "coverage", "build_s"} <= set(run.data.metrics)
+    assert {"hitrate_at_20", "recall_at_50", "complement_hitrate_at_20", "coverage", "build_s",
+            "planted_substitute_hitrate_at_20", "planted_complement_direction"} <= set(run.data.metrics)
+    # the generator's planted substitutes are what Swing finds first
+    assert run.data.metrics["planted_substitute_hitrate_at_20"] > run.data.metrics["hitrate_at_20"] > 0.2
     assert float(version.tags["hitrate_at_20"]) == pytest.approx(run.data.metrics["hitrate_at_20"], abs=1e-6)
     assert str(tracking.champion("swing-e2e").version) == "1"
     model = mlflow.pyfunc.load_model("models:/swing-e2e@champion")

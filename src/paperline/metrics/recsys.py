@@ -68,8 +68,8 @@ def complement_tasks(train: pd.DataFrame, test: pd.DataFrame) -> dict:
 
 def score_index(index: pd.DataFrame, tasks: dict, ks=KS) -> dict:
     """HitRate@K, Recall@K and coverage of an index (anchor, neighbor, rank) on the tasks; an empty
-    task set scores 0 with `pairs` = 0."""
-    pairs, out = tasks["pairs"], {"pairs": len(tasks["pairs"]), "recall_users": len(tasks["recall"])}
+    task set scores 0 with `pairs` = 0. Tasks with `recall` None are pairs only (no Recall@K)."""
+    pairs, out = tasks["pairs"], {"pairs": len(tasks["pairs"])}
     anchors = set(index["anchor"].unique()) if len(index) else set()
     ranked = index.set_index(["anchor", "neighbor"])["rank"] if len(index) else pd.Series(dtype=float)
     if len(pairs):
@@ -79,6 +79,9 @@ def score_index(index: pd.DataFrame, tasks: dict, ks=KS) -> dict:
         out["coverage"] = float(np.mean(pairs["a"].isin(anchors)))
     else:
         out.update({f"hitrate@{k}": 0.0 for k in ks}, coverage=0.0)
+    if tasks["recall"] is None:
+        return out
+    out["recall_users"] = len(tasks["recall"])
     lists = index.groupby("anchor")["neighbor"].agg(list) if len(index) else pd.Series(dtype=object)
     for k in ks:
         vals = [len(set(lists.get(a, [])[:k]) & t) / len(t) for a, t in tasks["recall"]]
@@ -199,8 +202,12 @@ def plot(results: dict[str, dict[str, dict]], path: str, ks=KS) -> str:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(results), figsize=(6.5 * len(results), 4), squeeze=False)
-    for ax, (task, methods) in zip(axes[0], results.items()):
+    cols = min(2, len(results))
+    rows = (len(results) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(6.5 * cols, 4 * rows), squeeze=False)
+    for ax in axes.ravel()[len(results):]:
+        ax.set_visible(False)
+    for ax, (task, methods) in zip(axes.ravel(), results.items()):
         names = list(methods)
         x = np.arange(len(names))
         for n, k in enumerate(ks):

@@ -10,6 +10,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__, tracking
@@ -22,6 +23,15 @@ from ..product_index import write_index
 from . import models
 
 METRIC = "hitrate_at_20"   # substitutes (Swing), the promotion gate's metric
+PLANTED = ("planted_items.csv", "planted.json")  # the generator's truth, carried along when present
+
+
+def _carry_planted(src: Path, dst: Path) -> None:
+    import shutil
+
+    for name in PLANTED:
+        if (src / name).is_file():
+            shutil.copyfile(src / name, dst / name)
 
 
 def log_kfp(metrics, values: dict) -> None:
@@ -42,6 +52,7 @@ def validate(root: str, out_dir: str, report_dir: str, max_bad_share: float = 0.
     write_parquet(df, out / "interactions.parquet")
     (out / "window.json").write_text(json.dumps({"window": log.window, "source": Path(log.path).name,
                                                  "format": log.format}))
+    _carry_planted(Path(log.path).parent, out)
     print(f"{log.path}: {len(log)} rows ({log.format}), kept {drops['kept']}; dropped "
           + ", ".join(f"{k[8:]} {v}" for k, v in drops.items() if k.startswith("dropped_")), flush=True)
     return {**stats, **drops}
@@ -59,6 +70,7 @@ def split(clean_dir: str, out_dir: str, test_days: int = 1) -> dict:
     write_parquet(test, out / "test.parquet")
     info = {"train_rows": len(train), "test_rows": len(test), "cut_ts": cut}
     (out / "split.json").write_text(json.dumps(info))
+    _carry_planted(Path(clean_dir), out)
     print(f"time split at {cut}: {len(train)} training and {len(test)} test interactions", flush=True)
     return info
 
@@ -106,14 +118,22 @@ def evaluate(split_dir: str, index_dir: str, cfg: ProductGraphConfig, out_dir: s
                "complements": {m: R.score_index(ix, ct) for m, ix in comps.items()}}
     for m, ix in comps.items():
         results["complements"][m]["direction"] = R.direction_check(ix, ct["pairs"])
+    if all((sp / name).is_file() for name in PLANTED):
+        results.update(_planted_results(sp, st, ct, subs, comps))
     sw, su = results["substitutes"]["swing"], results["complements"]["surprise"]
+    planted = {}
+    if "planted substitutes" in results:
+        ps, pc = results["planted substitutes"]["swing"], results["planted complements"]["surprise"]
+        planted = {"planted_substitute_hitrate_at_20": ps["hitrate@20"], "planted_substitute_pairs": ps["pairs"],
+                   "planted_complement_hitrate_at_20": pc["hitrate@20"], "planted_complement_pairs": pc["pairs"],
+                   "planted_complement_direction": pc["direction"]}
     metrics = {**{tracking.metric_key(f"{key}"): v for key, v in sw.items() if key not in ("pairs", "recall_users")},
                **{tracking.metric_key(f"complement_{key}"): v for key, v in su.items()
                   if key not in ("pairs", "recall_users")},
                "substitute_pairs": sw["pairs"], "complement_pairs": su["pairs"],
                "best_substitute_baseline_hitrate_at_20": max(v["hitrate@20"] for m, v in
                                                                results["substitutes"].items() if m != "swing"),
-               "eval_s": time.perf_counter() - t0}
+               **planted, "eval_s": time.perf_counter() - t0}
     md5 = test_md5(split_dir)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -133,6 +153,25 @@ def evaluate(split_dir: str, index_dir: str, cfg: ProductGraphConfig, out_dir: s
           f"{results['substitutes'][best]['hitrate@20']:.4f}) on {sw['pairs']} pairs; complements: surprise "
           f"HitRate@20 {su['hitrate@20']:.4f} on {su['pairs']} pairs", flush=True)
     return {**metrics, "eval_data_md5": md5}
+
+
+def _planted_results(split_dir: Path, st: dict, ct: dict, subs: dict, comps: dict) -> dict:
+    """The same pairs restricted to the generator's truth: substitute pairs inside one planted cluster,
+    complement pairs from a category to its planted complement (how much of the planted structure each
+    method recovers, apart from the rest of the behaviour in the log)."""
+    items = pd.read_csv(split_dir / "planted_items.csv").set_index("item_id")
+    truth = {tuple(p) for p in json.loads((split_dir / "planted.json").read_text())["complement_categories"]}
+    sp, cp = st["pairs"], ct["pairs"]
+    same = items["cluster"].reindex(sp["a"]).to_numpy() == items["cluster"].reindex(sp["b"]).to_numpy()
+    cat = items["category_id"]
+    comp = [(a, b) in truth for a, b in zip(cat.reindex(cp["a"]), cat.reindex(cp["b"]))]
+    s_tasks = {"pairs": sp[same].reset_index(drop=True), "recall": None}
+    c_tasks = {"pairs": cp[np.asarray(comp, bool)].reset_index(drop=True), "recall": None}
+    out = {"planted substitutes": {m: R.score_index(ix, s_tasks) for m, ix in subs.items()},
+           "planted complements": {m: R.score_index(ix, c_tasks) for m, ix in comps.items()}}
+    for m, ix in comps.items():
+        out["planted complements"][m]["direction"] = R.direction_check(ix, c_tasks["pairs"])
+    return out
 
 
 def _tables_md(results: dict) -> str:
