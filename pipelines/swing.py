@@ -2,6 +2,7 @@
 product graph (Swing substitutes on numba or Spark, Surprise complements) → evaluate against the
 baselines → publish the index to the object store → register in MLflow → promote."""
 
+import os
 from typing import NamedTuple
 
 from kfp import dsl
@@ -21,12 +22,15 @@ from paperline.papers import get_paper
 from paperline.pipelines import cluster
 
 PAPER = get_paper("swing")
+# where indexes go unless the run says otherwise: PAPERLINE_INDEX_ROOT at compile time (s3://... for a
+# cluster, whose pods have no lasting local disk); empty = the task's PAPERLINE_INDEX_ROOT or home
+INDEX_ROOT = os.environ.get("PAPERLINE_INDEX_ROOT", "")
 Outputs = NamedTuple("Outputs", metric=float, run_id=str, version=str, decision=str, index_uri=str)
 
 
 @dsl.pipeline(name=PAPER.name, pipeline_root=settings.pipeline_root(), description=PAPER.description)
 def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: str = "", config: dict = {},
-             model_name: str = PAPER.model_name, index_root: str = "") -> Outputs:
+             model_name: str = PAPER.model_name, index_root: str = INDEX_ROOT) -> Outputs:
     data = ingest(data_path=data_path, data_repo=data_repo, data_rev=data_rev)
     checked = validate_interactions(paper=PAPER.name, config=config, dataset=data.outputs["dataset"])
     split = split_by_time(paper=PAPER.name, config=config, clean=checked.outputs["clean"])

@@ -71,6 +71,12 @@ def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):
     assert executor["resources"]["cpuRequest"] == 2 and executor["resources"]["memoryRequest"] == 4
 
 
+def test_swing_index_root_default_is_set_at_compile_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_INDEX_ROOT", "s3://paperline/indexes")
+    spec = next(yaml.safe_load_all(compile_pipeline("swing", tmp_path).read_text()))
+    assert spec["root"]["inputDefinitions"]["parameters"]["index_root"]["defaultValue"] == "s3://paperline/indexes"
+
+
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERLINE_IMAGE", "registry.local/paperline/cpu:9.9")
     text = compile_pipeline("mv-softmax", tmp_path).read_text()

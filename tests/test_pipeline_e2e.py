@@ -281,7 +281,7 @@ SINGLE_USER = "".join(f"7,{i},1,pv,{1511600000 + 60 * i}\n" for i in range(50))
 @pytest.mark.parametrize("log,message", [
     (SINGLE_USER, "expect_column_unique_value_count_to_be_between on user_id"),
     ("1,2,3,pv,1511600000\n1,2,3,pv\n", "UserBehavior.csv:2: expected 5 comma-separated columns, found 4"),
-    ("1,2,3,pv,1400000000\n2,3,3,pv,1400000000\n", "no usable interactions (2 rows; dropped: outside_window 2)"),
+    ("1,2,3,pv,1400000000\n2,3,3,pv,1400000000\n", "expect_column_values_to_be_between on ts"),
 ], ids=["single-user", "column-count", "outside-window"])
 def test_swing_bad_log_publishes_nothing(tmp_path, log, message):
     """A bad log stops at validation: the message names the file and the problem, non-zero exit, no
@@ -293,6 +293,8 @@ def test_swing_bad_log_publishes_nothing(tmp_path, log, message):
     res = _run(["run", "swing", "--set", f"data_path={data}", "--set", "model_name=swing-bad"], home)
     assert res.returncode == 2 and "Traceback" not in res.stderr.split("error:")[-1]
     assert "validate-interactions" in res.stderr and message in res.stderr, res.stderr[-2000:]
+    if "on ts" in message:
+        assert "UserBehavior.csv:1 ts=1400000000" in res.stderr
     assert not (home / "indexes").exists()
     os.environ["PAPERLINE_HOME"] = str(home)
     os.environ.pop("MLFLOW_TRACKING_URI", None)

@@ -31,7 +31,9 @@ def _describe(table: str, df: pd.DataFrame, r: dict) -> tuple[str, list[str]]:
                 examples.append(str(i))
             elif "line" in df.columns:  # a log: point at the file's line and show the offending value
                 row = df.iloc[i]
-                value = f" {kw['column']}={row[kw['column']]!r}" if kw.get("column") in df.columns else ""
+                cell = row[kw["column"]] if kw.get("column") in df.columns else None
+                value = "" if cell is None else f" {kw['column']}={cell!r}" if isinstance(cell, str) else \
+                    f" {kw['column']}={cell}"
                 examples.append(f"{df.attrs.get('source', 'line')}:{row['line']}{value}")
             else:
                 value = df.iloc[i][col]
