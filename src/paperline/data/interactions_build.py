@@ -4,11 +4,10 @@ the DVC stage `interactions_data` run).
 Planted: items in categories, and inside each category clusters of substitutes (a user browses a few
 favourite categories; a browsing session stays in one cluster); ordered complementary categories
 (after a purchase in `a` the buyer often comes back hours later to buy in `comp(a)`, never the
-reverse by design); power-law user activity, cluster
-and item popularity; a few bot-like users clicking thousands of random items; a handful of rows outside
-the dataset's time window, as in the real file. The truth is written beside the log
-(`planted_items.csv`: item, category, cluster; `planted.json`: complement pairs) so tests and the
-evaluation can check what the indexes recover.
+reverse by design); power-law user activity, cluster and item popularity; a few bot-like users
+clicking thousands of random items; a handful of rows outside the dataset's time window, as in the
+real file. The truth is written beside the log (`planted_items.csv`: item, category, cluster;
+`planted.json`: complement pairs) so tests and the evaluation can check what the indexes recover.
 """
 
 from __future__ import annotations
