@@ -271,6 +271,13 @@ def test_swing_pipeline_on_spark(tmp_path):
     model = mlflow.pyfunc.load_model("models:/swing-e2e@champion")
     got = model.predict(pd.DataFrame({"item_id": [int(anchor)], "relation": ["substitute"], "k": [5]}))
     assert len(got) == 5 and got["rank"].tolist() == [1, 2, 3, 4, 5]
+    # the champion answers `paperline index query` too, with the same neighbours as the published index
+    champ = _run(["index", "query", "--index", "models:/swing-e2e@champion", "--item", anchor, "--k", "5",
+                  "--relation", "substitute"], home)
+    assert champ.returncode == 0, champ.stderr[-2000:]
+    assert champ.stdout.splitlines()[0] == q.stdout.splitlines()[0]
+    missing = _run(["index", "query", "--index", "models:/no-such-model@champion", "--item", anchor], home)
+    assert missing.returncode == 2 and "no such registered model version" in missing.stderr
     rep = _run(["report", "swing"], home)
     assert rep.returncode == 0 and f"latest run {run.info.run_id}" in rep.stdout and "hitrate@20" in rep.stdout
 

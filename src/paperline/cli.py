@@ -262,7 +262,8 @@ def main():  # pragma: no cover
 
 
 @index_app.command("query")
-def index_query(index: str = typer.Option(..., "--index", help="Published index: a folder, file:// or s3://"),
+def index_query(index: str = typer.Option(..., "--index", help="Published index: a folder, file://, s3:// or a "
+                                          "registered model (models:/NAME@champion)"),
                 item: int = typer.Option(..., "--item", help="Anchor item id"),
                 k: int = typer.Option(20, "--k", help="Neighbours per relation"),
                 relation: str = typer.Option("both", help="substitute, complement or both"),

@@ -140,11 +140,14 @@ class ProductIndex:
 
 
 def open_index(uri: str) -> ProductIndex:
-    """A local directory, file:// or s3:// URI; a remote index is fetched once into a local cache
-    (complete published directories only, see storage.get_dir)."""
+    """A local directory, file:// or s3:// URI, or a registered model (`models:/NAME@champion`,
+    `models:/NAME/3`); a remote index is fetched once into a local cache (S3: complete published
+    directories only, see storage.get_dir; a registry alias is resolved to its version first)."""
+    if uri.startswith("models:/"):
+        return _registered(uri)
     if not storage.is_remote(uri):
         return ProductIndex(uri[7:] if uri.startswith("file://") else uri)
-    cache = settings.home() / "index-cache" / hashlib.sha1(uri.encode()).hexdigest()[:16]
+    cache = _cache_dir(uri)
     if not (cache / "meta.json").is_file():
         tmp = cache.with_name(cache.name + ".partial")
         shutil.rmtree(tmp, ignore_errors=True)
@@ -152,6 +155,38 @@ def open_index(uri: str) -> ProductIndex:
         shutil.rmtree(cache, ignore_errors=True)
         tmp.rename(cache)
     return ProductIndex(cache)
+
+
+def _cache_dir(key: str) -> Path:
+    return settings.home() / "index-cache" / hashlib.sha1(key.encode()).hexdigest()[:16]
+
+
+def _registered(uri: str) -> ProductIndex:
+    from . import tracking
+
+    name, sep, alias = uri[len("models:/"):].partition("@")
+    c = tracking.client()
+    try:
+        mv = c.get_model_version_by_alias(name, alias) if sep else c.get_model_version(*name.split("/", 1))
+    except Exception as e:  # noqa: BLE001 - any registry failure: say which model could not be resolved
+        raise DataError(f"{uri}: no such registered model version ({type(e).__name__})") from None
+    cache = _cache_dir(f"models:/{mv.name}/{mv.version}")
+    if not (cache / "index" / "meta.json").is_file():
+        import mlflow
+
+        tmp = cache.with_name(cache.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{mv.name}/{mv.version}",
+                                                         dst_path=str(tmp)))
+        found = [p.parent for p in local.rglob("meta.json") if (p.parent / "lookup").is_dir()]
+        if not found:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise DataError(f"{uri}: version {mv.version} of {mv.name} holds no product index")
+        if found[0] != tmp / "index":
+            found[0].rename(tmp / "index")
+        shutil.rmtree(cache, ignore_errors=True)
+        tmp.rename(cache)
+    return ProductIndex(cache / "index")
 
 
 def query(uri: str, item: int, k: int = 20, relations=RELATIONS) -> dict:
