@@ -132,6 +132,18 @@ def test_top_k_sorted_bounded_and_ties_by_neighbour_id():
     assert set(tie) == {(3, 5), (3, 7), (5, 3), (5, 7), (7, 3), (7, 5), (9, 3), (9, 5)}
 
 
+def test_normalise_puts_each_anchors_best_at_one_and_keeps_ranks():
+    from paperline.swing import normalise
+
+    u, i = random_clicks(9)
+    idx = swing(u, i, SwingParams(top_k=6))
+    norm = normalise(idx)
+    assert (norm[norm["rank"] == 1]["score"] == 1.0).all() and (norm["score"] <= 1.0).all()
+    assert norm[["anchor", "neighbor", "rank"]].equals(idx[["anchor", "neighbor", "rank"]])
+    ratio = idx["score"] / norm["score"]
+    assert np.allclose(ratio, idx.groupby("anchor")["score"].transform("max"), rtol=1e-15)
+
+
 def test_spark_local2_gives_the_same_index():
     """PySpark item-centric engine on local[2]: caps off to 1e-9, caps on identical (same reservoir),
     from a pandas table and from the canonical Parquet table with the behaviour filter."""

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .errors import ConfigError, DataError
 from .surprise import SurpriseParams, surprise
-from .swing import SwingParams, swing
+from .swing import SwingParams, normalise, swing, threads
 
 ENGINES = ("numba", "spark")
 
@@ -31,6 +31,7 @@ class ProductGraphConfig:
     max_users_per_item: int = 1000
     top_k: int = 100
     seed: int = 0
+    normalize: bool = False          # divide each anchor's scores by its best (Alink resultNormalize)
     # Surprise
     surprise_weight: float = 0.8
     time_unit: int = 86400
@@ -73,11 +74,16 @@ def peak_rss_mb() -> float:
 
 def substitutes(train: pd.DataFrame, cfg: ProductGraphConfig) -> pd.DataFrame:
     clicks = train[train["behavior"].isin(cfg.behaviors)]
+    where = cfg.spark_master if cfg.engine == "spark" else f"{threads(cfg.threads)} threads"
+    print(f"swing ({cfg.engine}, {where}): {len(clicks)} clicks of {clicks['user_id'].nunique()} users on "
+          f"{clicks['item_id'].nunique()} items ...", flush=True)
     if cfg.engine == "spark":
         from .swing_spark import swing_spark
 
-        return swing_spark(clicks, cfg.swing_params(), cfg.spark_master)
-    return swing(clicks["user_id"].to_numpy(), clicks["item_id"].to_numpy(), cfg.swing_params(), cfg.threads)
+        index = swing_spark(clicks, cfg.swing_params(), cfg.spark_master)
+    else:
+        index = swing(clicks["user_id"].to_numpy(), clicks["item_id"].to_numpy(), cfg.swing_params(), cfg.threads)
+    return normalise(index) if cfg.normalize else index
 
 
 def build(train: pd.DataFrame, cfg: ProductGraphConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

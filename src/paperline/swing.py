@@ -6,7 +6,8 @@
 (paper: user_offset = 0, beta = 0.5, i.e. w_u = 1/sqrt(|I_u|)). Pruning as Flink ML / Alink: (user,
 item) deduplicated, users outside [min_user_items, max_user_items] dropped, at most
 `max_users_per_item` users per anchor item kept by seeded reservoir sampling. Index: per anchor the
-top-K neighbours, score descending, ties by neighbour id ascending.
+top-K neighbours, score descending, ties by neighbour id ascending; optionally each anchor's scores
+divided by its best (`normalise`).
 
 The single-node engine is the item-centric strategy (Strategy A of the spec) compiled with numba and
 spread over cores by anchor; `swing_spark` runs the same per-anchor kernel inside Spark's
@@ -196,6 +197,12 @@ def swing(user_ids, item_ids, p: SwingParams, n_threads: int = 0) -> pd.DataFram
     return pd.DataFrame({"anchor": np.repeat(g.items, counts), "neighbor": g.items[nb[mask]],
                          "score": sc[mask], "rank": np.tile(np.arange(1, p.top_k + 1, dtype=np.int32),
                                                             len(g.items)).reshape(-1, p.top_k)[mask]})
+
+
+def normalise(index: pd.DataFrame) -> pd.DataFrame:
+    """Each anchor's scores divided by its best one (Alink `resultNormalize`): 1.0 at rank 1, ranks kept."""
+    best = index.groupby("anchor")["score"].transform("max")
+    return index.assign(score=index["score"] / best)
 
 
 def empty_index() -> pd.DataFrame:
