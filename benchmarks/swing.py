@@ -8,8 +8,13 @@ is timed separately and left out of the build time). Peak memory is the sampled 
 tree (for Spark: the Python driver, the JVM and its Python workers). Both indexes are compared: same
 (anchor, neighbour, rank) rows and scores to 1e-9.
 
+`--lookups` then times `paperline index query`'s lookup on each size's index: the serving layout is
+written (write time, size on disk), the index opened afresh, and 20,000 random anchors looked up (a
+fifth of them not in the index) after 1,000 warm-up lookups; mean and 99th percentile per lookup.
+
 Usage: python benchmarks/swing.py [--sizes 1e5,1e6,1e7] [--engines numba,spark] [--threads 2]
        [--out docs/results/swing-cpu.json] [--plot docs/figures/swing-cpu.png] [--work /tmp/swing-bench]
+       python benchmarks/swing.py --lookups   (after a build run: reuses its indexes in --work)
 """
 
 import argparse
@@ -102,6 +107,30 @@ def same_index(a: Path, b: Path) -> dict:
     return {"identical_rows": bool(same_rows), "max_score_diff": diff}
 
 
+def lookups(index_parquet: Path, work: Path, n: int = 20_000) -> dict:
+    from paperline.product_index import ProductIndex, write_index
+
+    sub = pd.read_parquet(index_parquet)
+    out = work / f"served-{index_parquet.stem}"
+    t0 = time.perf_counter()
+    write_index({"substitute": sub}, out, {})
+    write_s = time.perf_counter() - t0
+    size_mb = sum(p.stat().st_size for p in (out / "lookup").rglob("*.npy")) / 2**20
+    index = ProductIndex(out)
+    rng = np.random.default_rng(0)
+    anchors = sub["anchor"].unique()
+    keys = np.where(rng.random(n + 1000) < 0.8, rng.choice(anchors, n + 1000), rng.integers(1, 2**40, n + 1000))
+    times = []
+    for j, key in enumerate(keys.tolist()):
+        t = time.perf_counter()
+        index.neighbors(key, "substitute", 20)
+        if j >= 1000:
+            times.append(time.perf_counter() - t)
+    us = np.array(times) * 1e6
+    return {"anchors": len(anchors), "write_s": write_s, "lookup_tables_mb": size_mb,
+            "lookup_mean_us": float(us.mean()), "lookup_p99_us": float(np.percentile(us, 99))}
+
+
 def plot(results: list[dict], path: Path) -> None:
     import matplotlib
 
@@ -141,6 +170,7 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/swing-bench")
     ap.add_argument("--out", default="docs/results/swing-cpu.json")
     ap.add_argument("--plot", default="docs/figures/swing-cpu.png")
+    ap.add_argument("--lookups", action="store_true", help="time index lookups on the built indexes")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--log", help=argparse.SUPPRESS)
     ap.add_argument("--index-out", help=argparse.SUPPRESS)
@@ -151,7 +181,14 @@ def main() -> None:
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     out = Path(args.out)
-    results = json.loads(out.read_text())["results"] if out.exists() else []
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    results = doc.get("results", [])
+    if args.lookups:
+        for row in results:
+            row["lookup"] = lookups(work / f"index-numba-{row['size']}.parquet", work)
+            print(f"{row['clicks']:>10} clicks  {row['lookup']}", flush=True)
+        out.write_text(json.dumps({**doc, "results": results}, indent=1))
+        return
     for size in (int(float(s)) for s in args.sizes.split(",")):
         log = make_log(size, work)
         clicks = len(pd.read_parquet(log, columns=["user_id"]))
@@ -167,7 +204,7 @@ def main() -> None:
             print(f"{'':>10} spark / numba: {row['speedup']:.1f}x; {row['agreement']}", flush=True)
         results = sorted([r for r in results if r["size"] != size] + [row], key=lambda r: r["size"])
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"machine": f"{os.cpu_count()} cores", "threads": args.threads,
+        out.write_text(json.dumps({**doc, "machine": f"{os.cpu_count()} cores", "threads": args.threads,
                                    "results": results}, indent=1))
     plot(results, Path(args.plot))
 

@@ -72,7 +72,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def substitutes(train: pd.DataFrame, cfg: ProductGraphConfig) -> pd.DataFrame:
+def substitutes(train: pd.DataFrame, cfg: ProductGraphConfig, train_path: str | None = None) -> pd.DataFrame:
+    """Spark reads the training table from `train_path` (Parquet) itself when given, instead of taking
+    a copy of it from this process."""
     clicks = train[train["behavior"].isin(cfg.behaviors)]
     where = cfg.spark_master if cfg.engine == "spark" else f"{threads(cfg.threads)} threads"
     print(f"swing ({cfg.engine}, {where}): {len(clicks)} clicks of {clicks['user_id'].nunique()} users on "
@@ -80,18 +82,20 @@ def substitutes(train: pd.DataFrame, cfg: ProductGraphConfig) -> pd.DataFrame:
     if cfg.engine == "spark":
         from .swing_spark import swing_spark
 
-        index = swing_spark(clicks, cfg.swing_params(), cfg.spark_master)
+        index = swing_spark(str(train_path) if train_path else clicks, cfg.swing_params(), cfg.spark_master,
+                            cfg.behaviors)
     else:
         index = swing(clicks["user_id"].to_numpy(), clicks["item_id"].to_numpy(), cfg.swing_params(), cfg.threads)
     return normalise(index) if cfg.normalize else index
 
 
-def build(train: pd.DataFrame, cfg: ProductGraphConfig) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+def build(train: pd.DataFrame, cfg: ProductGraphConfig, train_path: str | None = None
+          ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """(substitute index, complement index, build figures). An index that comes out empty is an error
     naming why: Swing needs two users sharing two items, Surprise purchases in order."""
     cfg.check()
     t0 = time.perf_counter()
-    sub = substitutes(train, cfg)
+    sub = substitutes(train, cfg, train_path)
     t1 = time.perf_counter()
     if sub.empty:
         raise DataError(f"no substitutes: no two users with at least {cfg.min_user_items} items share two "

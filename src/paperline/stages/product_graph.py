@@ -78,7 +78,7 @@ def split(clean_dir: str, out_dir: str, test_days: int = 1) -> dict:
 def build_index(split_dir: str, cfg: ProductGraphConfig, out_dir: str, paper: str, tags: dict) -> tuple[str, dict]:
     """Both indexes (Parquet) into `out_dir`; starts this run's MLflow run, returns its id."""
     train = pd.read_parquet(Path(split_dir) / "train.parquet")
-    sub, comp, stats = build(train, cfg)
+    sub, comp, stats = build(train, cfg, str(Path(split_dir) / "train.parquet"))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     sub.to_parquet(out / "substitute.parquet", index=False)
