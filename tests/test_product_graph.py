@@ -49,3 +49,40 @@ def test_no_swing_is_a_clear_error():
                              "ts": [0, 1]})
     with pytest.raises(DataError, match="no substitutes: no two users .* share two clicked items"):
         build(one_each, ProductGraphConfig())
+
+
+def _retailrocket(log, folder):
+    """The generated log re-written as Retailrocket files (events.csv + item_properties_part1.csv)."""
+    folder.mkdir()
+    log = log[log["behavior"] != "fav"]
+    events = pd.DataFrame({"timestamp": log["ts"] * 1000 + 123, "visitorid": log["user_id"],
+                           "event": log["behavior"].map({"pv": "view", "cart": "addtocart", "buy": "transaction"}),
+                           "itemid": log["item_id"], "transactionid": np.where(log["behavior"] == "buy", 7, None)})
+    events.to_csv(folder / "events.csv", index=False)
+    cats = log.drop_duplicates("item_id")
+    pd.DataFrame({"timestamp": 1, "itemid": cats["item_id"], "property": "categoryid",
+                  "value": cats["category_id"].astype(str)}).to_csv(folder / "item_properties_part1.csv", index=False)
+
+
+def test_stages_on_a_retailrocket_log(log, tmp_path, home):
+    """validate → split → build → evaluate → publish on the Retailrocket layout (no window: the test
+    day is the log's last day); a test day with no click pairs stops before anything is published."""
+    from paperline.stages import product_graph as S
+
+    _retailrocket(log, tmp_path / "rr")
+    cfg = ProductGraphConfig()
+    stats = S.validate(str(tmp_path / "rr"), str(tmp_path / "clean"), str(tmp_path / "report"))
+    assert stats["format"] == "retailrocket" and stats["kept"] > 10_000 and "bad_outside_window" not in stats
+    info = S.split(str(tmp_path / "clean"), str(tmp_path / "split"))
+    assert info["test_rows"] > 500
+    run_id, built = S.build_index(str(tmp_path / "split"), cfg, str(tmp_path / "index"), "swing-rr", {})
+    assert built["substitute_anchors"] > 100 and built["related_category_pairs"] > 0
+    m = S.evaluate(str(tmp_path / "split"), str(tmp_path / "index"), cfg, str(tmp_path / "eval"), run_id)
+    assert m["substitute_pairs"] > 100 and 0 < m["hitrate_at_20"] <= 1
+    uri = S.publish(str(tmp_path / "index"), str(tmp_path / "pub" / "r1"), {}, str(tmp_path / "served"))
+    assert (tmp_path / "pub" / "r1" / "_SUCCESS").is_file() and uri.endswith("r1")
+    # a test period with one interaction: a clear error, nothing evaluated
+    test = pd.read_parquet(tmp_path / "split" / "test.parquet").iloc[:1]
+    test.to_parquet(tmp_path / "split" / "test.parquet")
+    with pytest.raises(DataError, match="holds no pair of consecutive clicks"):
+        S.evaluate(str(tmp_path / "split"), str(tmp_path / "index"), cfg, str(tmp_path / "eval2"), run_id)

@@ -106,6 +106,10 @@ def evaluate(split_dir: str, index_dir: str, cfg: ProductGraphConfig, out_dir: s
     idx = _read(index_dir)
     clicks, buys = train[train["behavior"].isin(cfg.behaviors)], train[train["behavior"] == "buy"]
     st, ct = R.substitute_tasks(train, test, cfg.behaviors), R.complement_tasks(train, test)
+    if st["pairs"].empty:
+        raise DataError(f"{split_dir}: the test period ({len(test)} interactions from {test['ts'].min()}) holds "
+                        "no pair of consecutive clicks on a trained item: nothing to evaluate the index on; widen "
+                        "test_days or check the log's timestamps (nothing was published or registered)")
     k = max(R.KS)
     t0 = time.perf_counter()
     s_anchors = set(st["pairs"]["a"]) | {a for a, _ in st["recall"]}
