@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
 
-.PHONY: install data demo test test-fast compile bench lint images clean
+.PHONY: install data demo test test-fast compile bench bench-swing lint images clean
 
 IMAGE      ?= $(or $(PAPERLINE_IMAGE),paperline/paperline-cpu:0.1.0)
 CUDA_IMAGE ?= $(or $(PAPERLINE_CUDA_IMAGE),paperline/paperline-cuda:0.1.0)
@@ -40,6 +40,11 @@ compile: install
 bench: install
 	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/renderer_speed.py
 	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/face_baselines.py
+
+## Swing build time, numba vs PySpark local[2], 1e5-1e7 clicks (about 12 min), then index lookups
+bench-swing: install
+	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/swing.py
+	PATH=$(BIN):$$PATH $(BIN)/python benchmarks/swing.py --lookups
 
 lint: install
 	$(BIN)/ruff check src components pipelines tests benchmarks
