@@ -16,20 +16,14 @@ def validate_interactions(paper: str, config: dict, dataset: Input[Dataset], cle
     from paperline.errors import task_errors
 
     with task_errors():
-        import os
-
+        from paperline.data.expectations import report_to
         from paperline.papers import get_paper
         from paperline.stages import product_graph
 
         cfg = get_paper(paper).train_config(config)
         cfg.check()
-        report_dir = os.path.join(os.path.dirname(report.path), "validation")
-        try:
+        with report_to(report.path) as report_dir:
             stats = product_graph.validate(dataset.path, clean.path, report_dir, cfg.max_bad_share)
-        finally:
-            md = os.path.join(report_dir, "report.md")
-            with open(report.path, "w") as f:
-                f.write(open(md).read() if os.path.exists(md) else "validation did not run: see the log")
         clean.metadata.update({**dataset.metadata, "rows": stats["kept"]})
         product_graph.log_kfp(metrics, stats)
 
@@ -101,10 +95,9 @@ def publish_index(index: Input[Model], split: Input[Dataset], run_id: str, index
     from paperline.errors import task_errors
 
     with task_errors():
-        from paperline import settings
         from paperline.stages import product_graph
 
-        uri = f"{(index_root or settings.index_root()).rstrip('/')}/swing/{run_id}"
+        uri = product_graph.index_uri(index_root, run_id)
         meta = {"mlflow_run_id": run_id, **dict(split.metadata), **dict(index.metadata)}
         product_graph.publish(index.path, uri, meta, published.path)
         published.metadata.update({"uri": uri})

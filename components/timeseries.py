@@ -15,17 +15,11 @@ def validate_ucr(dataset: Input[Dataset], name: str, report: Output[Markdown], m
     from paperline.errors import task_errors
 
     with task_errors():
-        import os
-
+        from paperline.data.expectations import report_to
         from paperline.stages import timeseries
 
-        report_dir = os.path.join(os.path.dirname(report.path), "validation")
-        try:
+        with report_to(report.path) as report_dir:
             stats = timeseries.validate(dataset.path, name, report_dir)
-        finally:
-            md = os.path.join(report_dir, "report.md")
-            with open(report.path, "w") as f:
-                f.write(open(md).read() if os.path.exists(md) else "validation did not run: see the log")
         for k in ("train", "test", "classes"):
             metrics.log_metric(k, stats[k])
 

@@ -86,3 +86,33 @@ def test_stages_on_a_retailrocket_log(log, tmp_path, home):
     test.to_parquet(tmp_path / "split" / "test.parquet")
     with pytest.raises(DataError, match="holds no pair of consecutive clicks"):
         S.evaluate(str(tmp_path / "split"), str(tmp_path / "index"), cfg, str(tmp_path / "eval2"), run_id)
+
+
+def test_promotion_rescores_the_champion_on_the_candidates_test_day(log, tmp_path, home):
+    """Two runs on different logs: the gate re-scores the champion's logged index on the candidate's
+    split (fetched from the registry) before comparing."""
+    from paperline.data.interactions_build import InteractionsDataConfig, build_interactions_dataset
+    from paperline.metrics import recsys as R
+    from paperline.stages import product_graph as S
+
+    cfg = ProductGraphConfig(top_k=20)
+    decisions, splits, served = [], [], []
+    for n, seed in enumerate((4, 9)):
+        root = tmp_path / f"run{n}"
+        build_interactions_dataset(root / "log", InteractionsDataConfig(rows=15_000, seed=seed))
+        S.validate(str(root / "log"), str(root / "clean"), str(root / "report"))
+        S.split(str(root / "clean"), str(root / "split"))
+        run_id, _ = S.build_index(str(root / "split"), cfg, str(root / "index"), "swing-gate", {})
+        m = S.evaluate(str(root / "split"), str(root / "index"), cfg, str(root / "eval"), run_id)
+        S.publish(str(root / "index"), str(root / "pub"), {}, str(root / "served"))
+        version = S.register(str(root / "served"), run_id, "swing-gate", m[S.METRIC], m["eval_data_md5"])
+        decisions.append(S.promote("swing-gate", version, str(root / "split")))
+        splits.append(root / "split")
+        served.append(root / "served")
+    assert decisions[0]["decision"] == "promoted"
+    second = decisions[1]
+    assert "re-evaluated on the candidate's evaluation data" in second["reason"]
+    champion = pd.read_parquet(served[0] / "i2i.parquet").query("relation == 'substitute'")
+    train, test = (pd.read_parquet(splits[1] / f"{part}.parquet") for part in ("train", "test"))
+    tasks = R.substitute_tasks(train, test)
+    assert second["champion_metric"] == pytest.approx(R.score_index(champion, tasks)["hitrate@20"], abs=1e-12)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import pandas as pd
 
@@ -60,12 +60,11 @@ class ProductGraphConfig:
         return tuple(b.strip() for b in self.click_behaviors.split(",") if b.strip())
 
     def swing_params(self) -> SwingParams:
-        return SwingParams(self.alpha, self.user_offset, self.beta, self.min_user_items, self.max_user_items,
-                           self.max_users_per_item, self.top_k, self.seed)
+        return SwingParams(**{f.name: getattr(self, f.name) for f in fields(SwingParams)})
 
     def surprise_params(self) -> SurpriseParams:
-        return SurpriseParams(self.surprise_weight, self.time_unit, self.min_category_pairs, self.lp_iterations,
-                              self.lp_neighbors, self.top_k, self.seed)
+        names = {"weight": "surprise_weight"}  # the one field this config names differently
+        return SurpriseParams(**{f.name: getattr(self, names.get(f.name, f.name)) for f in fields(SurpriseParams)})
 
 
 def peak_rss_mb() -> float:

@@ -16,44 +16,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numba
 import numpy as np
-import pandas as pd
 
 from . import settings, storage
 from .errors import DataError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 RELATIONS = ("substitute", "complement")
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+GOLDEN = 0x9E3779B97F4A7C15  # 2**64 / golden ratio: Fibonacci hashing
 
 
 def _bits(n: int) -> int:
     return max(4, int(np.ceil(np.log2(max(2 * n, 2)))))
 
 
-@numba.njit(cache=True)
-def _fill(keys, bits):
-    size = 1 << bits
-    slots = np.full((size, 2), -1, np.int64)
-    shift = np.uint64(64 - bits)
-    for r in range(len(keys)):
-        h = np.int64((np.uint64(keys[r]) * np.uint64(0x9E3779B97F4A7C15)) >> shift)
-        while slots[h, 1] != -1:
-            h = (h + 1) & (size - 1)
-        slots[h, 0] = keys[r]
-        slots[h, 1] = r
-    return slots
-
-
 def _write_relation(df: pd.DataFrame, out: Path) -> None:
+    from .index_table import fill
+
     df = df.sort_values(["anchor", "rank"])
     anchors, counts = np.unique(df["anchor"].to_numpy(np.int64), return_counts=True)
     out.mkdir(parents=True, exist_ok=True)
-    np.save(out / "slots.npy", _fill(anchors, _bits(len(anchors))))
+    np.save(out / "slots.npy", fill(anchors, _bits(len(anchors))))
     np.save(out / "offsets.npy", np.concatenate([[0], np.cumsum(counts)]).astype(np.int64))
     np.save(out / "neighbors.npy", df["neighbor"].to_numpy(np.int64))
     np.save(out / "scores.npy", df["score"].to_numpy(np.float64))
@@ -70,14 +59,11 @@ def _write_dump(df: pd.DataFrame, path: Path) -> None:
 
 def write_index(relations: dict[str, pd.DataFrame], out_dir: str | Path, meta: dict) -> Path:
     """All files into a sibling directory, renamed into place when complete."""
+    import pandas as pd
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    out_dir = Path(out_dir)
-    tmp = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with storage.building_dir(out_dir) as tmp:
         frames = []
         for rel, df in relations.items():
             if rel not in RELATIONS:
@@ -92,12 +78,7 @@ def write_index(relations: dict[str, pd.DataFrame], out_dir: str | Path, meta: d
                        tmp / "i2i.parquet")
         counts = {rel: {"anchors": int(df["anchor"].nunique()), "rows": len(df)} for rel, df in relations.items()}
         (tmp / "meta.json").write_text(json.dumps({**meta, "relations": counts}, indent=1, default=str))
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    shutil.rmtree(out_dir, ignore_errors=True)
-    tmp.rename(out_dir)
-    return out_dir
+    return Path(out_dir)
 
 
 class ProductIndex:
@@ -112,8 +93,10 @@ class ProductIndex:
         for rel in RELATIONS:
             d = self.path / "lookup" / rel
             if d.is_dir():
-                self._rel[rel] = {n: np.load(d / f"{n}.npy", mmap_mode="r")
-                                  for n in ("slots", "offsets", "neighbors", "scores")}
+                t = {n: np.load(d / f"{n}.npy", mmap_mode="r") for n in ("slots", "offsets", "neighbors", "scores")}
+                t["mask"] = len(t["slots"]) - 1
+                t["shift"] = np.uint64(65 - len(t["slots"]).bit_length())  # 64 - log2(table size)
+                self._rel[rel] = t
 
     @property
     def relations(self) -> list[str]:
@@ -124,10 +107,8 @@ class ProductIndex:
             raise DataError(f"{self.path}: no {relation!r} relation; it has {', '.join(self._rel) or 'none'}")
         t = self._rel[relation]
         slots = t["slots"]
-        size = len(slots)
-        shift = np.uint64(64 - int(size).bit_length() + 1)
         with np.errstate(over="ignore"):
-            h = int((np.uint64(int(item) & 0xFFFFFFFFFFFFFFFF) * _GOLDEN) >> shift)
+            h = int((np.uint64(int(item) & 0xFFFFFFFFFFFFFFFF) * np.uint64(GOLDEN)) >> t["shift"])
         while True:
             key, row = slots[h]
             if row == -1:
@@ -136,7 +117,7 @@ class ProductIndex:
                 lo, hi = t["offsets"][row], t["offsets"][row + 1]
                 hi = min(hi, lo + k)
                 return list(zip(t["neighbors"][lo:hi].tolist(), t["scores"][lo:hi].tolist()))
-            h = (h + 1) & (size - 1)
+            h = (h + 1) & t["mask"]
 
 
 def open_index(uri: str) -> ProductIndex:
@@ -149,11 +130,8 @@ def open_index(uri: str) -> ProductIndex:
         return ProductIndex(uri[7:] if uri.startswith("file://") else uri)
     cache = _cache_dir(uri)
     if not (cache / "meta.json").is_file():
-        tmp = cache.with_name(cache.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        storage.fetch_dir(uri, tmp)
-        shutil.rmtree(cache, ignore_errors=True)
-        tmp.rename(cache)
+        with storage.building_dir(cache) as tmp:
+            storage.fetch_dir(uri, tmp)
     return ProductIndex(cache)
 
 
@@ -174,18 +152,14 @@ def _registered(uri: str) -> ProductIndex:
     if not (cache / "index" / "meta.json").is_file():
         import mlflow
 
-        tmp = cache.with_name(cache.name + ".partial")
-        shutil.rmtree(tmp, ignore_errors=True)
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{mv.name}/{mv.version}",
-                                                         dst_path=str(tmp)))
-        found = [p.parent for p in local.rglob("meta.json") if (p.parent / "lookup").is_dir()]
-        if not found:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise DataError(f"{uri}: version {mv.version} of {mv.name} holds no product index")
-        if found[0] != tmp / "index":
-            found[0].rename(tmp / "index")
-        shutil.rmtree(cache, ignore_errors=True)
-        tmp.rename(cache)
+        with storage.building_dir(cache) as tmp:
+            local = Path(mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{mv.name}/{mv.version}",
+                                                             dst_path=str(tmp)))
+            found = [p.parent for p in local.rglob("meta.json") if (p.parent / "lookup").is_dir()]
+            if not found:
+                raise DataError(f"{uri}: version {mv.version} of {mv.name} holds no product index")
+            if found[0] != tmp / "index":
+                found[0].rename(tmp / "index")
     return ProductIndex(cache / "index")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -187,6 +188,23 @@ def get_dir(store, prefix: str, local_dir: str | Path) -> None:
     for key in store.list(prefix):
         if not key.endswith(f"/{MARKER}"):
             store.get_file(key, Path(local_dir) / key[len(prefix) + 1:])
+
+
+@contextmanager
+def building_dir(out: str | Path):
+    """Yields a sibling of `out` to write a whole directory into; renamed into place when the block
+    ends, removed when it fails: readers never see a half-written directory, and nothing is left over."""
+    out = Path(out)
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
 
 
 def _split(uri: str):

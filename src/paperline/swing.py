@@ -195,8 +195,7 @@ def swing(user_ids, item_ids, p: SwingParams, n_threads: int = 0) -> pd.DataFram
                                 numba.get_num_threads())
     mask = np.arange(p.top_k)[None, :] < counts[:, None]
     return pd.DataFrame({"anchor": np.repeat(g.items, counts), "neighbor": g.items[nb[mask]],
-                         "score": sc[mask], "rank": np.tile(np.arange(1, p.top_k + 1, dtype=np.int32),
-                                                            len(g.items)).reshape(-1, p.top_k)[mask]})
+                         "score": sc[mask], "rank": np.nonzero(mask)[1].astype(np.int32) + 1})
 
 
 def normalise(index: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -31,9 +32,10 @@ def _describe(table: str, df: pd.DataFrame, r: dict) -> tuple[str, list[str]]:
                 examples.append(str(i))
             elif "line" in df.columns:  # a log: point at the file's line and show the offending value
                 row = df.iloc[i]
-                cell = row[kw["column"]] if kw.get("column") in df.columns else None
-                value = "" if cell is None else f" {kw['column']}={cell!r}" if isinstance(cell, str) else \
-                    f" {kw['column']}={cell}"
+                value = ""
+                if kw.get("column") in df.columns:
+                    cell = row[kw["column"]]
+                    value = f" {kw['column']}={cell!r}" if isinstance(cell, str) else f" {kw['column']}={cell}"
                 examples.append(f"{df.attrs.get('source', 'line')}:{row['line']}{value}")
             else:
                 value = df.iloc[i][col]
@@ -84,3 +86,15 @@ def run_suites(title: str, root, tables: dict[str, pd.DataFrame], suites: dict, 
         raise ValidationFailed(f"dataset {root} failed validation: " + " | ".join(failures)
                                + f" (report: {report_dir / 'report.md'})")
     return stats
+
+
+@contextmanager
+def report_to(markdown_path: str):
+    """For a pipeline step: yields a folder for the validation report beside `markdown_path`, and
+    copies the Markdown report there (the KFP UI shows it) whether the suite passed or failed."""
+    report_dir = Path(markdown_path).parent / "validation"
+    try:
+        yield str(report_dir)
+    finally:
+        md = report_dir / "report.md"
+        Path(markdown_path).write_text(md.read_text() if md.exists() else "validation did not run: see the log")

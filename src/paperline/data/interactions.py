@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,19 @@ class Log:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    @cached_property
+    def flags(self) -> dict[str, np.ndarray]:
+        """Boolean masks of the rows `clean` drops, by reason (the validation suite counts the same;
+        computed once: the duplicate check is the costly part on a large log)."""
+        t = self.table
+        flags = {"unknown_behavior": ~t["behavior"].isin(BEHAVIORS).to_numpy(),
+                 "negative_id": (t[["user_id", "item_id"]].to_numpy() < 0).any(axis=1)}
+        if self.window is not None:
+            ts = t["ts"].to_numpy()
+            flags["outside_window"] = (ts < self.window[0]) | (ts >= self.window[1])
+        flags["duplicate"] = t.duplicated(COLUMNS).to_numpy()
+        return flags
 
 
 def find_log(root: str | Path) -> tuple[Path, str]:
@@ -177,22 +191,10 @@ def read_parquet(path: str | Path) -> pd.DataFrame:
     return df
 
 
-def row_flags(log: Log) -> dict[str, np.ndarray]:
-    """Boolean masks of the rows `clean` drops, by reason."""
-    t = log.table
-    flags = {"unknown_behavior": ~t["behavior"].isin(BEHAVIORS).to_numpy(),
-             "negative_id": (t[["user_id", "item_id"]].to_numpy() < 0).any(axis=1)}
-    if log.window is not None:
-        ts = t["ts"].to_numpy()
-        flags["outside_window"] = (ts < log.window[0]) | (ts >= log.window[1])
-    flags["duplicate"] = t.duplicated(COLUMNS).to_numpy()
-    return flags
-
-
 def clean(log: Log) -> tuple[pd.DataFrame, dict]:
     """Canonical rows that belong (known behaviour, in the window, first of exact duplicates), and
     how many were dropped for each reason. An empty result is an error naming the file."""
-    flags = row_flags(log)
+    flags = log.flags
     bad = np.zeros(len(log.table), bool)
     for m in flags.values():
         bad |= m

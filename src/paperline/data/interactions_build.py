@@ -13,7 +13,6 @@ real file. The truth is written beside the log (`planted_items.csv`: item, categ
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from ..storage import building_dir
 from .interactions import USERBEHAVIOR_WINDOW
 
 HOUR = 3600
@@ -154,15 +154,10 @@ def write_userbehavior(df: pd.DataFrame, path: str | Path) -> None:
 def build_interactions_dataset(out: str | Path, cfg: InteractionsDataConfig) -> dict:
     """UserBehavior.csv + the planted truth, into a sibling directory renamed into place."""
     log, planted, pairs = generate(cfg)
-    out = Path(out)
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    write_userbehavior(log, tmp / "UserBehavior.csv")
-    planted.to_csv(tmp / "planted_items.csv", index=False)
-    (tmp / "planted.json").write_text(json.dumps(pairs, indent=1))
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    with building_dir(out) as tmp:
+        write_userbehavior(log, tmp / "UserBehavior.csv")
+        planted.to_csv(tmp / "planted_items.csv", index=False)
+        (tmp / "planted.json").write_text(json.dumps(pairs, indent=1))
     counts = log["behavior"].value_counts().to_dict()
     return {"images": len(log), "behaviors": {k: int(v) for k, v in counts.items()}, **{
         k: v for k, v in pairs.items() if k != "complement_categories"}}

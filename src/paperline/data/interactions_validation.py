@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .expectations import run_suites
-from .interactions import BEHAVIORS, COLUMNS, Log, row_flags
+from .interactions import BEHAVIORS, COLUMNS, Log
 
 
 def _suite(log: Log, max_bad_share: float):
@@ -39,7 +39,7 @@ def validate_log(log: Log, report_dir: str | Path, max_bad_share: float = 0.01) 
     raises ValidationFailed naming the expectations and lines that failed."""
     table = log.table
     table.attrs["source"] = log.path
-    flags = row_flags(log)
+    flags = log.flags
     counts = {"format": log.format, "rows": len(table), "users": int(table["user_id"].nunique()),
               "items": int(table["item_id"].nunique()), "categories": int(table["category_id"].nunique()),
               "behaviors": {str(k): int(v) for k, v in table["behavior"].value_counts().items()},

@@ -41,13 +41,13 @@ def substitute_tasks(train: pd.DataFrame, test: pd.DataFrame, behaviors=("pv",))
     pairs = pairs[pairs["a"].isin(seen)].reset_index(drop=True)
     last = tr.sort_values(["user_id", "ts"], kind="stable").groupby("user_id")["item_id"].last()
     known = tr.groupby("user_id")["item_id"].agg(set)
-    targets = {}
+    recall = []
     for user, g in te.groupby("user_id")["item_id"]:
         if user in last.index:
             t = set(g) - known[user]
             if t:
-                targets[int(last[user])] = targets.get(int(last[user]), []) + [t]
-    return {"pairs": pairs, "recall": [(a, t) for a, ts in targets.items() for t in ts]}
+                recall.append((int(last[user]), t))
+    return {"pairs": pairs, "recall": recall}
 
 
 def complement_tasks(train: pd.DataFrame, test: pd.DataFrame) -> dict:
@@ -108,6 +108,11 @@ def _matrix(df: pd.DataFrame):
     return sp.csr_matrix((np.ones(len(u)), (u, i)), shape=(len(users), len(items))), items
 
 
+def _positions(items: np.ndarray, anchors) -> np.ndarray:
+    """Column positions in `items` (sorted ids) of the anchors that are among them, ascending."""
+    return np.searchsorted(items, np.asarray(sorted(set(anchors) & set(items)), np.int64))
+
+
 def _top(rows: sp.csr_matrix, anchors_idx, items, k: int) -> pd.DataFrame:
     parts = []
     for r, a in enumerate(anchors_idx):
@@ -128,7 +133,7 @@ def _top(rows: sp.csr_matrix, anchors_idx, items, k: int) -> pd.DataFrame:
 def cooccurrence_baselines(clicks: pd.DataFrame, anchors, k: int) -> dict[str, pd.DataFrame]:
     """Cosine, Jaccard and Adamic-Adar top-k lists for `anchors` from the click matrix."""
     A, items = _matrix(clicks)
-    idx = np.searchsorted(items, np.asarray(sorted(set(anchors) & set(items)), np.int64))
+    idx = _positions(items, anchors)
     A_csc = A.tocsc()
     sub = A_csc[:, idx].T.tocsr()                  # anchors x users
     co = (sub @ A).tocsr()                         # |Ui ∩ Uj|
@@ -163,7 +168,7 @@ def complement_baselines(buys: pd.DataFrame, anchors, k: int) -> dict[str, pd.Da
     from ..surprise import ordered_scores
 
     A, items = _matrix(buys)
-    idx = np.searchsorted(items, np.asarray(sorted(set(anchors) & set(items)), np.int64))
+    idx = _positions(items, anchors)
     co = (A.tocsc()[:, idx].T.tocsr() @ A).tocsr()
     ordered = ordered_scores(buys.assign(key=buys["item_id"]), "key", decay=False, normalise=False)
     ordered = ordered[ordered["i"].isin(items[idx])].sort_values(["i", "s", "j"], ascending=[True, False, True])
@@ -185,7 +190,7 @@ def implicit_bm25(clicks: pd.DataFrame, anchors, k: int, threads: int = 0) -> pd
     model = BM25Recommender(K=k + 1, num_threads=threads)
     with threadpool_limits(1, "blas"):
         model.fit(A, show_progress=False)
-    idx = np.searchsorted(items, np.asarray(sorted(set(anchors) & set(items)), np.int64))
+    idx = _positions(items, anchors)
     if len(idx) == 0:
         return pd.DataFrame(columns=["anchor", "neighbor", "score", "rank"])
     ids, scores = model.similar_items(idx, N=k + 1)

@@ -177,25 +177,36 @@ def _planted_results(split_dir: Path, st: dict, ct: dict, subs: dict, comps: dic
     return out
 
 
-def _tables_md(results: dict) -> str:
-    lines = []
+def _tables(results: dict):
+    """(task, columns, rows of method and values) of each task, as both reports show them."""
     for task, methods in results.items():
         cols = [c for c in next(iter(methods.values())) if c not in ("pairs", "recall_users")]
+        yield task, cols, [(m, [f"{v[c]:.4f}" for c in cols]) for m, v in methods.items()]
+
+
+def _tables_md(results: dict) -> str:
+    lines = []
+    for task, cols, rows in _tables(results):
         lines += [f"### {task}", "", "| method | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
-        lines += [f"| {m} | " + " | ".join(f"{v[c]:.4f}" for c in cols) + " |" for m, v in methods.items()]
+        lines += [f"| {m} | " + " | ".join(vals) + " |" for m, vals in rows]
         lines.append("")
     return "\n".join(lines)
 
 
 def _tables_html(results: dict) -> str:
     html = []
-    for task, methods in results.items():
-        cols = [c for c in next(iter(methods.values())) if c not in ("pairs", "recall_users")]
+    for task, cols, rows in _tables(results):
         head = "".join(f"<th>{c}</th>" for c in ["method", *cols])
-        rows = "".join("<tr><td>" + m + "</td>" + "".join(f"<td>{v[c]:.4f}</td>" for c in cols) + "</tr>"
-                       for m, v in methods.items())
-        html.append(f"<h3>{task}</h3><table border='1' cellpadding='4'><tr>{head}</tr>{rows}</table>")
+        body = "".join(f"<tr><td>{m}</td>" + "".join(f"<td>{x}</td>" for x in vals) + "</tr>" for m, vals in rows)
+        html.append(f"<h3>{task}</h3><table border='1' cellpadding='4'><tr>{head}</tr>{body}</table>")
     return "".join(html)
+
+
+def index_uri(index_root: str, run_id: str) -> str:
+    """Where a run's index goes: `index_root` (default PAPERLINE_INDEX_ROOT or the home)/swing/<run id>."""
+    from .. import settings
+
+    return f"{(index_root or settings.index_root()).rstrip('/')}/swing/{run_id}"
 
 
 def publish(index_dir: str, uri: str, meta: dict, local_dir: str) -> str:
@@ -224,11 +235,9 @@ def promote(model_name: str, version: str, split_dir: str = "", behaviors: str =
     """The gate on substitute HitRate@20; a champion evaluated on another test period is re-scored on
     this one from its logged index."""
     def reevaluate(uri: str) -> float:
-        import mlflow
+        from ..product_index import open_index
 
-        tracking.client()
-        local = Path(mlflow.artifacts.download_artifacts(artifact_uri=uri))
-        sub = pd.read_parquet(next(local.rglob("i2i.parquet")))
+        sub = pd.read_parquet(open_index(uri).path / "i2i.parquet")
         sub = sub[sub["relation"] == "substitute"]
         sp = Path(split_dir)
         tasks = R.substitute_tasks(pd.read_parquet(sp / "train.parquet"), pd.read_parquet(sp / "test.parquet"),
