@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
 
-.PHONY: install data demo test test-fast compile bench bench-swing lint images clean
+.PHONY: install system data demo test test-fast compile bench bench-swing lint images clean
 
 IMAGE      ?= $(or $(PAPERLINE_IMAGE),paperline/paperline-cpu:0.1.0)
 CUDA_IMAGE ?= $(or $(PAPERLINE_CUDA_IMAGE),paperline/paperline-cuda:0.1.0)
@@ -18,6 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## Debian packages the suite uses (PostgreSQL, Java 17), installed when missing (make test runs it, so CI does)
+system:
+	@.ci/system-packages
+
 ## build the embedded datasets through DVC (params.yaml -> dvc.yaml stages) and push to the local remote
 data: install
 	PATH=$(BIN):$$PATH $(BIN)/dvc repro
@@ -28,10 +32,10 @@ demo: data
 	PATH=$(BIN):$$PATH $(BIN)/paperline run mv-softmax
 
 ## the whole suite (unit, component, kfp.local end-to-end, bad input)
-test: install
+test: install system
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q
 
-test-fast: install
+test-fast: install system
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -m "not e2e"
 
 compile: install

@@ -20,14 +20,15 @@ import numpy as np
 import torch
 import yaml
 
-from paperline.annotate import annotate, initial_masks
-from paperline.data.face_formats import read_image, read_landmarks
-from paperline.data.parsing_build import ParsingDataConfig, build_parsing_dataset
-from paperline.data.parsing_formats import read_label
-from paperline.landmarks import config_of, load_crops, load_items, predict_original, train_landmarks
-from paperline.metrics.landmarks import nme
-from paperline.metrics.parsing import ConfusionHistogram
-from paperline.papers import get_paper
+from paperline.core.checkpoint import load_model
+from paperline.core.papers import get_paper
+from paperline.faceimage.build import ParsingDataConfig, build_parsing_dataset
+from paperline.faceimage.formats import read_image, read_landmarks
+from paperline.faceimage.layouts import read_label
+from paperline.landmarks.metrics import nme
+from paperline.landmarks.pipnet import config_of, load_crops, load_items, predict_original, train_landmarks
+from paperline.parsing.annotate import annotate, initial_masks
+from paperline.parsing.metrics import ConfusionHistogram
 
 
 def score(images, labels, landmarks, refine: bool) -> tuple[dict, float]:
@@ -66,7 +67,7 @@ def main():
     for sigma in (float(s) for s in a.noise.split(",")):
         sources[f"noise σ={sigma:g} px"] = gt + rng.normal(0, sigma, gt.shape)
     if a.model:
-        model = torch.load(a.model, map_location="cpu", weights_only=False).eval()
+        model = load_model(a.model)
     else:
         cfg = get_paper("jd-landmark").train_config({})
         print("training a jd-landmark model with the embedded config", flush=True)

@@ -35,8 +35,8 @@ def one(head: str, classes: int, dim: int, batch: int, steps: int, pool: int, th
     import torch
     import torch.nn.functional as F
 
-    from paperline.f2c import DynamicClassPool
-    from paperline.losses.face_heads import CosFaceHead
+    from paperline.face.f2c import DynamicClassPool
+    from paperline.face.heads import CosFaceHead
 
     torch.set_num_threads(threads)
     torch.manual_seed(0)

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from paperline.config import parse_sets
-from paperline.data.face_build import FaceDataConfig, build_face_dataset
-from paperline.data.face_formats import list_image_folder, load_train_set, read_image, read_pairs
-from paperline.metrics.verification import kfold_accuracy, pair_distances, tar_at_far
-from paperline.papers import get_paper
-from paperline.train import embed_images, pick_device, train_face
+from paperline.core.config import parse_sets
+from paperline.core.device import pick_device
+from paperline.core.papers import get_paper
+from paperline.face.build import FaceDataConfig, build_face_dataset
+from paperline.face.formats import list_image_folder, load_train_set, read_pairs
+from paperline.face.train import embed_images, train_face
+from paperline.face.verification import kfold_accuracy, pair_distances, tar_at_far
+from paperline.faceimage.formats import read_image
 
 
 def evaluate(model, data: Path, device):

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from paperline import kdctime as K
-from paperline import timeseries as T
-from paperline.data.ucr_build import BUNDLED, sktime_data_dir
+from paperline.timeseries import inception as T
+from paperline.timeseries import kdctime as K
+from paperline.timeseries.build import BUNDLED, sktime_data_dir
 
 METHODS = ["InceptionTime", "Inception", "LSTime", "KDTime", "KDCT", "KDCR", "ROCKET"]
 

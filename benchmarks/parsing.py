@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from paperline.annotate import annotate
-from paperline.data.parsing_build import ParsingDataConfig, build_parsing_dataset
-from paperline.metrics.parsing import ConfusionHistogram, boundary
-from paperline.papers import get_paper
-from paperline.parsing import predict_labels, train_parsing
-from paperline.stages.parsing import load_split
+from paperline.core.papers import get_paper
+from paperline.faceimage.build import ParsingDataConfig, build_parsing_dataset
+from paperline.parsing.annotate import annotate
+from paperline.parsing.bspnet import predict_labels, train_parsing
+from paperline.parsing.metrics import ConfusionHistogram, boundary
+from paperline.parsing.stages import load_split
 
 
 def main():
@@ -37,7 +37,7 @@ def main():
     if not (data / "dataset.json").exists():
         params = yaml.safe_load(Path("params.yaml").read_text())["parsing_data"]
         build_parsing_dataset(data, ParsingDataConfig(**params))
-    from paperline.config import parse_sets
+    from paperline.core.config import parse_sets
 
     paper = get_paper("lapa")
     base = {**parse_sets(a.sets), **({"epochs": a.epochs} if a.epochs else {})}

@@ -20,14 +20,15 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from paperline.config import parse_sets
-from paperline.data.face_build import FaceDataConfig, build_face_dataset
-from paperline.data.face_formats import list_image_folder
-from paperline.papers import get_paper
-from paperline.pose import YawEstimator, bucket_of, load_landmarks, recorded_yaw, yaw_ratio
-from paperline.poseface import load_pose_train_set
-from paperline.stages.face import verification_metrics
-from paperline.train import pick_device, train_face
+from paperline.core.config import parse_sets
+from paperline.core.device import pick_device
+from paperline.core.papers import get_paper
+from paperline.face.build import FaceDataConfig, build_face_dataset
+from paperline.face.formats import list_image_folder
+from paperline.face.pose import YawEstimator, bucket_of, load_landmarks, recorded_yaw, yaw_ratio
+from paperline.face.poseface import load_pose_train_set
+from paperline.face.stages import verification_metrics
+from paperline.face.train import train_face
 
 VARIANTS = {
     "plain": {"head": "cosface"},

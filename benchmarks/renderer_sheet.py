@@ -7,8 +7,8 @@ import argparse
 import cv2
 import numpy as np
 
-from paperline.data.face_renderer import FaceRenderer, make_identity
-from paperline.data.landmarks106 import LAPA_COLORS
+from paperline.faceimage.landmarks106 import LAPA_COLORS
+from paperline.faceimage.renderer import FaceRenderer, make_identity
 
 
 def main():

@@ -13,8 +13,8 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from paperline.data.face_formats import encode_jpeg  # noqa: E402
-from paperline.data.face_renderer import FaceRenderer, make_identity  # noqa: E402
+from paperline.faceimage.formats import encode_jpeg
+from paperline.faceimage.renderer import FaceRenderer, make_identity
 
 
 def main():

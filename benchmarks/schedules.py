@@ -18,10 +18,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from face_baselines import evaluate  # noqa: E402
 
-from paperline.config import parse_sets  # noqa: E402
-from paperline.data.face_formats import load_train_set  # noqa: E402
-from paperline.papers import get_paper  # noqa: E402
-from paperline.train import pick_device, train_face  # noqa: E402
+from paperline.core.config import parse_sets
+from paperline.core.device import pick_device
+from paperline.core.papers import get_paper
+from paperline.face.formats import load_train_set
+from paperline.face.train import train_face
 
 
 def summarize(runs):

@@ -34,8 +34,8 @@ HERE = Path(__file__).resolve()
 
 def make_log(n_clicks: int, work: Path) -> Path:
     """pv rows of a generated log, about n_clicks of them, as the canonical Parquet table."""
-    from paperline.data.interactions import write_parquet
-    from paperline.data.interactions_build import InteractionsDataConfig, generate
+    from paperline.recsys.build import InteractionsDataConfig, generate
+    from paperline.recsys.interactions import write_parquet
 
     path = work / f"clicks-{n_clicks}.parquet"
     if not path.exists():
@@ -46,7 +46,7 @@ def make_log(n_clicks: int, work: Path) -> Path:
 
 def run_engine(engine: str, log: str, out: str, threads: int) -> dict:
     """(in the child) Build the index once, report timings."""
-    from paperline.swing import SwingParams, swing
+    from paperline.recsys.swing import SwingParams, swing
 
     p = SwingParams()
     if engine == "numba":
@@ -57,7 +57,7 @@ def run_engine(engine: str, log: str, out: str, threads: int) -> dict:
         build = time.perf_counter() - t0
         start = 0.0
     else:
-        from paperline.swing_spark import spark_session, swing_spark
+        from paperline.recsys.swing_spark import spark_session, swing_spark
 
         t0 = time.perf_counter()
         spark_session(f"local[{threads}]").range(1).count()
@@ -108,7 +108,7 @@ def same_index(a: Path, b: Path) -> dict:
 
 
 def lookups(index_parquet: Path, work: Path, n: int = 20_000) -> dict:
-    from paperline.product_index import ProductIndex, write_index
+    from paperline.recsys.index import ProductIndex, write_index
 
     sub = pd.read_parquet(index_parquet)
     out = work / f"served-{index_parquet.stem}"

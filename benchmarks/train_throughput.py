@@ -12,7 +12,8 @@ import time
 import numpy as np
 import torch
 
-from paperline.train import FaceTrainConfig, pick_device, train_face
+from paperline.core.device import pick_device
+from paperline.face.train import FaceTrainConfig, train_face
 
 
 def main():

@@ -4,7 +4,7 @@ from functools import partial
 
 from kfp import dsl
 
-from paperline import settings
+from paperline.core import settings
 
 component = partial(dsl.component, base_image=settings.image(), install_kfp_package=False)
 gpu_component = partial(dsl.component, base_image=settings.image(gpu=True), install_kfp_package=False)

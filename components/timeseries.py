@@ -1,5 +1,6 @@
 """KDCTime components: validate, plan and train the teacher members (a ParallelFor), assemble the
-teacher, calibrate, train the student, fit ROCKET, evaluate, register, promote (logic: stages.timeseries)."""
+teacher, calibrate, train the student, fit ROCKET, evaluate (logic: paperline.timeseries.stages);
+register and promote are the shared ones (components/platform.py)."""
 
 from typing import List, NamedTuple
 
@@ -12,14 +13,14 @@ from ._base import component, gpu_component
 def validate_ucr(dataset: Input[Dataset], name: str, report: Output[Markdown], metrics: Output[Metrics]):
     """Great Expectations suite on both splits: lengths, missing values, labels against the declared
     classes, test classes among the training ones, two classes or more."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.data.expectations import report_to
-        from paperline.stages import timeseries
+        from paperline.core.expectations import report_to
+        from paperline.timeseries import stages
 
         with report_to(report.path) as report_dir:
-            stats = timeseries.validate(dataset.path, name, report_dir)
+            stats = stages.validate(dataset.path, name, report_dir)
         for k in ("train", "test", "classes"):
             metrics.log_metric(k, stats[k])
 
@@ -27,10 +28,10 @@ def validate_ucr(dataset: Input[Dataset], name: str, report: Output[Markdown], m
 @component
 def plan_teacher(paper: str, config: dict) -> List[int]:
     """The member indices the ParallelFor fans out over (config `members`, InceptionTime's 5)."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.papers import get_paper
+        from paperline.core.papers import get_paper
 
         cfg = get_paper(paper).train_config(config)
         cfg.check()
@@ -41,14 +42,14 @@ def plan_teacher(paper: str, config: dict) -> List[int]:
 def train_teacher_member(paper: str, config: dict, dataset: Input[Dataset], name: str, member: int,
                          model: Output[Model], metrics: Output[Metrics]):
     """One InceptionTime member on one-hot targets with its own seed."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.papers import get_paper
-        from paperline.stages import timeseries
+        from paperline.core.papers import get_paper
+        from paperline.timeseries import stages
 
         cfg = get_paper(paper).train_config(config)
-        info = timeseries.train_member(dataset.path, name, cfg, int(member), model.path)
+        info = stages.train_member(dataset.path, name, cfg, int(member), model.path)
         model.metadata.update({k: float(v) for k, v in info.items()})
         for k, v in info.items():
             metrics.log_metric(k, float(v))
@@ -58,15 +59,15 @@ def train_teacher_member(paper: str, config: dict, dataset: Input[Dataset], name
 def assemble_teacher(paper: str, config: dict, dataset: Input[Dataset], name: str, members: Input[List[Model]],
                      teacher: Output[Model], soft_labels: Output[Dataset], metrics: Output[Metrics]):
     """InceptionTime = the members' mean softmax; its soft labels on the training series at tau."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.papers import get_paper
-        from paperline.stages import timeseries
+        from paperline.core.papers import get_paper
+        from paperline.timeseries import stages
 
         cfg = get_paper(paper).train_config(config)
         paths = [m.path for m in sorted(members, key=lambda m: m.metadata.get("member", 0))]
-        info = timeseries.assemble_teacher(dataset.path, name, paths, cfg, teacher.path, soft_labels.path)
+        info = stages.assemble_teacher(dataset.path, name, paths, cfg, teacher.path, soft_labels.path)
         losses = [m.metadata.get("train_loss") for m in members]
         info["teacher_member_mean_train_loss"] = sum(losses) / len(losses)
         teacher.metadata.update(info)
@@ -79,14 +80,14 @@ def calibrate_targets(paper: str, config: dict, soft_labels: Input[Dataset], tar
                       metrics: Output[Metrics]):
     """The variant's targets: one-hot, smoothed, the teacher's soft labels, or those calibrated by
     translating (kdct) or reordering (kdcr) where the teacher is wrong."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.papers import get_paper
-        from paperline.stages import timeseries
+        from paperline.core.papers import get_paper
+        from paperline.timeseries import stages
 
         cfg = get_paper(paper).train_config(config)
-        stats = timeseries.calibrate(soft_labels.path, cfg, targets.path)
+        stats = stages.calibrate(soft_labels.path, cfg, targets.path)
         targets.metadata.update(stats)
         for k, v in stats.items():
             if isinstance(v, (int, float)):
@@ -97,21 +98,20 @@ def calibrate_targets(paper: str, config: dict, soft_labels: Input[Dataset], tar
 def train_student(paper: str, config: dict, dataset: Input[Dataset], name: str, targets: Input[Dataset],
                   teacher: Input[Model], kfp_run_id: str, model: Output[Model], metrics: Output[Metrics]) -> str:
     """The single-net student on the calibrated targets; starts this run's MLflow run, returns its id."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.papers import get_paper
-        from paperline.stages import face, timeseries
+        from paperline.core.papers import get_paper
+        from paperline.core.reports import log_numbers
+        from paperline.timeseries import stages
 
         cfg = get_paper(paper).train_config(config)
-        tags = face.run_tags(paper, kfp_run_id, dict(dataset.metadata))
         info = {k: float(v) for k, v in {**teacher.metadata, **targets.metadata}.items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
-        run_id, history = timeseries.train_student(dataset.path, name, targets.path, cfg, model.path, paper,
-                                                   tags, info)
+        run_id, history = stages.train_student(dataset.path, name, targets.path, cfg, model.path, paper,
+                                                   kfp_run_id, dict(dataset.metadata), info)
         model.metadata.update({"mlflow_run_id": run_id, "model": "Inception (student)", "variant": cfg.variant})
-        for k, v in history[-1].items():
-            metrics.log_metric(k, float(v))
+        log_numbers(metrics, history[-1])
         return run_id
 
 
@@ -119,14 +119,14 @@ def train_student(paper: str, config: dict, dataset: Input[Dataset], name: str, 
 def fit_rocket(paper: str, config: dict, dataset: Input[Dataset], name: str, model: Output[Model],
                metrics: Output[Metrics]):
     """ROCKET (aeon) on the same split: the external baseline of the same run."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
-        from paperline.papers import get_paper
-        from paperline.stages import timeseries
+        from paperline.core.papers import get_paper
+        from paperline.timeseries import stages
 
         cfg = get_paper(paper).train_config(config)
-        for k, v in timeseries.fit_rocket(dataset.path, name, cfg, model.path).items():
+        for k, v in stages.fit_rocket(dataset.path, name, cfg, model.path).items():
             metrics.log_metric(k, float(v))
 
 
@@ -136,35 +136,19 @@ def evaluate_timeseries(dataset: Input[Dataset], name: str, student: Input[Model
                         summary: Output[Markdown]) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
     """Accuracy of student, teacher and ROCKET on the test split; inference time per series of each,
     side by side in this one process; comparison plot (HTML for the KFP UI)."""
-    from paperline.errors import task_errors
+    from paperline.core.errors import task_errors
 
     with task_errors():
         import os
-        import shutil
         from collections import namedtuple
 
-        from paperline.stages import timeseries
+        from paperline.core.experiments import failing_run
+        from paperline.core.reports import to_kfp
+        from paperline.timeseries import stages
 
         out = os.path.join(os.path.dirname(report.path), "evaluation")
-        m = timeseries.evaluate(dataset.path, name, student.path, teacher.path, rocket.path, out, run_id,
-                                student.metadata.get("variant", ""))
-        shutil.copy(os.path.join(out, "report.html"), report.path)
-        shutil.copy(os.path.join(out, "report.md"), summary.path)
-        for k, v in m.items():
-            if isinstance(v, (int, float)):
-                metrics.log_metric(k, float(v))
-        return namedtuple("EvalOutputs", ["metric", "eval_md5"])(m[timeseries.METRIC], m["eval_data_md5"])
-
-
-@component
-def promote_timeseries(model_name: str, version: str, dataset: Input[Dataset], name: str) -> str:
-    """The gate on test accuracy: move `champion` only if this version beats it on the same test split."""
-    from paperline.errors import task_errors
-
-    with task_errors():
-        from paperline import tracking
-        from paperline.stages import timeseries
-
-        d = timeseries.promote(model_name, version, dataset.path, name)
-        tracking.end_run(tracking.client().get_model_version(model_name, version).tags["run_id"])
-        return d["decision"]
+        with failing_run(run_id):
+            m = stages.evaluate(dataset.path, name, student.path, teacher.path, rocket.path, out, run_id,
+                                    student.metadata.get("variant", ""))
+        to_kfp(out, m, metrics, report, summary)
+        return namedtuple("EvalOutputs", ["metric", "eval_md5"])(m[stages.METRIC], m["eval_data_md5"])

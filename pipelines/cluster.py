@@ -30,7 +30,7 @@ def cluster_task(task):
 
 
 def gpu_step(task):
-    from paperline import settings
+    from paperline.core import settings
 
     gpus = settings.gpus()
     if gpus <= 0:
@@ -53,9 +53,8 @@ def face_train_task(paper: str, config, dataset, image_size):
     node selector and tolerations are forwarded to the TrainJob's nodes by TaskConfig passthrough."""
     from kfp import dsl
 
-    from paperline import settings
-    from paperline.components.train import train_face
-    from paperline.components.train_distributed import train_face_distributed
+    from paperline.components.face import train_face, train_face_distributed
+    from paperline.core import settings
 
     common = dict(paper=paper, config=config, dataset=dataset, kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                   image_size=image_size)

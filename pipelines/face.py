@@ -7,14 +7,10 @@ from typing import NamedTuple
 
 from kfp import dsl
 
-from paperline import settings
-from paperline.components.evaluate import evaluate_face
-from paperline.components.index_build import index_build_face
-from paperline.components.ingest import ingest
-from paperline.components.promote import promote_face
-from paperline.components.register import register_model
-from paperline.components.validate import validate_face
-from paperline.papers import get_paper
+from paperline.components.face import evaluate_face, index_build_face, validate_face
+from paperline.components.platform import ingest, promote_model, register_model
+from paperline.core import settings
+from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
 
 Outputs = NamedTuple("Outputs", accuracy=float, run_id=str, version=str, decision=str)
@@ -36,11 +32,9 @@ def face_tail(data, trained, model_name, image_size, others=()):
     indexed = index_build_face(dataset=data.outputs["dataset"], model=trained.outputs["model"],
                                run_id=trained.outputs["Output"], image_size=image_size).after(evaluated)
     registered = register_model(model=trained.outputs["model"], run_id=trained.outputs["Output"],
-                                model_name=model_name, metric_name="verification_accuracy",
-                                metric=evaluated.outputs["accuracy"], eval_md5=evaluated.outputs["eval_md5"]
-                                ).after(indexed)
-    promoted = promote_face(model_name=model_name, version=registered.output,
-                            dataset=data.outputs["dataset"], image_size=image_size)
+                                model_name=model_name, metric=evaluated.outputs["accuracy"],
+                                eval_md5=evaluated.outputs["eval_md5"]).after(indexed)
+    promoted = promote_model(model_name=model_name, version=registered.output, dataset=data.outputs["dataset"])
     for side_effect in (trained, evaluated, indexed, registered, promoted):
         side_effect.set_caching_options(False)  # MLflow runs, registry versions and aliases
     for task in (*others, data, trained, evaluated, indexed, registered, promoted):

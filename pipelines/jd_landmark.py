@@ -5,16 +5,10 @@ from typing import NamedTuple
 
 from kfp import dsl
 
-from paperline import settings
-from paperline.components.ingest import ingest
-from paperline.components.landmarks import (
-    evaluate_landmarks,
-    promote_landmarks,
-    train_landmarks,
-    validate_landmarks,
-)
-from paperline.components.register import register_model
-from paperline.papers import get_paper
+from paperline.components.landmarks import evaluate_landmarks, train_landmarks, validate_landmarks
+from paperline.components.platform import ingest, promote_model, register_model
+from paperline.core import settings
+from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
 
 PAPER = get_paper("jd-landmark")
@@ -32,10 +26,9 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
     evaluated = evaluate_landmarks(dataset=data.outputs["dataset"], model=trained.outputs["model"],
                                    run_id=trained.outputs["Output"], layout=layout)
     registered = register_model(model=trained.outputs["model"], run_id=trained.outputs["Output"],
-                                model_name=model_name, metric_name="auc_at_0.08",
-                                metric=evaluated.outputs["metric"], eval_md5=evaluated.outputs["eval_md5"])
-    promoted = promote_landmarks(model_name=model_name, version=registered.output, dataset=data.outputs["dataset"],
-                                 layout=layout)
+                                model_name=model_name, metric=evaluated.outputs["metric"],
+                                eval_md5=evaluated.outputs["eval_md5"])
+    promoted = promote_model(model_name=model_name, version=registered.output, dataset=data.outputs["dataset"])
     for side_effect in (trained, evaluated, registered, promoted):
         side_effect.set_caching_options(False)
     for task in (data, checked, trained, evaluated, registered, promoted):

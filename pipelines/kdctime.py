@@ -6,21 +6,19 @@ from typing import NamedTuple
 
 from kfp import dsl
 
-from paperline import settings
-from paperline.components.ingest import ingest
-from paperline.components.register import register_model
+from paperline.components.platform import ingest, promote_model, register_model
 from paperline.components.timeseries import (
     assemble_teacher,
     calibrate_targets,
     evaluate_timeseries,
     fit_rocket,
     plan_teacher,
-    promote_timeseries,
     train_student,
     train_teacher_member,
     validate_ucr,
 )
-from paperline.papers import get_paper
+from paperline.core import settings
+from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
 
 PAPER = get_paper("kdctime")
@@ -50,9 +48,9 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
                                     teacher=teacher.outputs["teacher"], rocket=rocket.outputs["model"],
                                     run_id=student.outputs["Output"])
     registered = register_model(model=student.outputs["model"], run_id=student.outputs["Output"],
-                                model_name=model_name, metric_name="accuracy",
-                                metric=evaluated.outputs["metric"], eval_md5=evaluated.outputs["eval_md5"])
-    promoted = promote_timeseries(model_name=model_name, version=registered.output, dataset=files, name=dataset)
+                                model_name=model_name, metric=evaluated.outputs["metric"],
+                                eval_md5=evaluated.outputs["eval_md5"])
+    promoted = promote_model(model_name=model_name, version=registered.output, dataset=files)
     for side_effect in (student, evaluated, registered, promoted):
         side_effect.set_caching_options(False)
     for task in (data, checked, plan, trained_member, teacher, targets, student, rocket, evaluated, registered,

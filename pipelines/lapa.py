@@ -5,17 +5,10 @@ from typing import NamedTuple
 
 from kfp import dsl
 
-from paperline import settings
-from paperline.components.ingest import ingest
-from paperline.components.parsing import (
-    annotate_parsing,
-    evaluate_parsing,
-    promote_parsing,
-    train_parsing,
-    validate_parsing,
-)
-from paperline.components.register import register_model
-from paperline.papers import get_paper
+from paperline.components.parsing import annotate_parsing, evaluate_parsing, train_parsing, validate_parsing
+from paperline.components.platform import ingest, promote_model, register_model
+from paperline.core import settings
+from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
 
 PAPER = get_paper("lapa")
@@ -34,9 +27,9 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
     cluster.gpu_step(trained)
     evaluated = evaluate_parsing(dataset=labelled, model=trained.outputs["model"], run_id=trained.outputs["Output"])
     registered = register_model(model=trained.outputs["model"], run_id=trained.outputs["Output"],
-                                model_name=model_name, metric_name="mean_f1",
-                                metric=evaluated.outputs["metric"], eval_md5=evaluated.outputs["eval_md5"])
-    promoted = promote_parsing(model_name=model_name, version=registered.output, dataset=labelled)
+                                model_name=model_name, metric=evaluated.outputs["metric"],
+                                eval_md5=evaluated.outputs["eval_md5"])
+    promoted = promote_model(model_name=model_name, version=registered.output, dataset=labelled)
     for side_effect in (trained, evaluated, registered, promoted):
         side_effect.set_caching_options(False)
     for task in (data, annotated, checked, trained, evaluated, registered, promoted):

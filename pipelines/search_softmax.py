@@ -12,8 +12,7 @@ import os
 
 from kfp import dsl
 
-from paperline import settings
-from paperline.components.search import (
+from paperline.components.face import (
     search_candidate,
     search_init,
     search_log,
@@ -21,6 +20,7 @@ from paperline.components.search import (
     search_sample,
     search_update,
 )
+from paperline.core import settings
 from paperline.pipelines import cluster
 from paperline.pipelines.face import Outputs, face_head, face_tail
 

@@ -7,18 +7,16 @@ from typing import NamedTuple
 
 from kfp import dsl
 
-from paperline import settings
-from paperline.components.ingest import ingest
-from paperline.components.product_graph import (
+from paperline.components.platform import ingest, promote_model, register_model
+from paperline.components.recsys import (
     build_product_graph,
     evaluate_product_graph,
-    promote_index,
     publish_index,
-    register_index,
     split_by_time,
     validate_interactions,
 )
-from paperline.papers import get_paper
+from paperline.core import settings
+from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
 
 PAPER = get_paper("swing")
@@ -41,11 +39,10 @@ def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: st
                                        index=built.outputs["index"], run_id=built.outputs["Output"])
     published = publish_index(index=built.outputs["index"], split=split.outputs["split"],
                               run_id=built.outputs["Output"], index_root=index_root).after(evaluated)
-    registered = register_index(published=published.outputs["published"], run_id=built.outputs["Output"],
+    registered = register_model(model=published.outputs["published"], run_id=built.outputs["Output"],
                                 model_name=model_name, metric=evaluated.outputs["metric"],
                                 eval_md5=evaluated.outputs["eval_md5"])
-    promoted = promote_index(paper=PAPER.name, config=config, model_name=model_name, version=registered.output,
-                             split=split.outputs["split"])
+    promoted = promote_model(model_name=model_name, version=registered.output, dataset=split.outputs["split"])
     for side_effect in (built, evaluated, published, registered, promoted):
         side_effect.set_caching_options(False)
     for task in (data, checked, split, built, evaluated, published, registered, promoted):

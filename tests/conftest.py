@@ -14,10 +14,20 @@ TINY = dict(train_identities=8, images_per_identity=4, verify_identities=20, ver
 @pytest.fixture(scope="session")
 def tiny_dataset(tmp_path_factory) -> Path:
     """A small embedded face set in every format (built once per session)."""
-    from paperline.data.face_build import FaceDataConfig, build_face_dataset
+    from paperline.face.build import FaceDataConfig, build_face_dataset
 
     out = tmp_path_factory.mktemp("data") / "face"
     build_face_dataset(out, FaceDataConfig(**TINY))
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_parsing(tmp_path_factory) -> Path:
+    """A small landmark + parsing set in both layouts (jd/, lapa/), built once per session."""
+    from paperline.faceimage.build import ParsingDataConfig, build_parsing_dataset
+
+    out = tmp_path_factory.mktemp("parsing") / "p"
+    build_parsing_dataset(out, ParsingDataConfig(train=24, val=1, test=6, image_size=64))
     return out
 
 
@@ -138,7 +148,7 @@ def postgres():
 
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:
-        pytest.fail("PostgreSQL server binaries not found: `apt-get install postgresql` (.ci/run does)")
+        pytest.fail("PostgreSQL server binaries not found: `make system` installs it (make test runs it)")
     bindir = Path(found[-1]).parent
     root = Path(tempfile.mkdtemp(prefix="paperline-pg-"))
     as_pg = []

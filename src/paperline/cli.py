@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+import typer.core
 
-from .errors import PaperlineError
+from paperline.core.errors import PaperlineError
 
 app = typer.Typer(help="Papers as reproducible Kubeflow pipelines.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -29,38 +30,15 @@ def _fail(e: Exception) -> None:
 @app.command("list")
 def list_papers():
     """Papers on the shelf, their arXiv ids and which ones have a pipeline that runs."""
-    from .papers import all_papers
+    from paperline.core.papers import all_papers
 
     typer.echo(f"{'paper':<16} {'arXiv':<11} {'family':<11} {'runs':<5} title")
     for p in all_papers().values():
         typer.echo(f"{p.name:<16} {p.arxiv:<11} {p.family:<11} {'yes' if p.runs else 'no':<5} {p.title}")
 
 
-DATASETS = {"face": "face_data", "face-pose": "face_pose_data", "parsing": "parsing_data",
-            "ucr": "ucr_data", "interactions": "interactions_data"}  # -> params.yaml section
-
-
-def _builder(name: str):
-    """(config class, build function) of a dataset."""
-    if name == "parsing":
-        from .data.parsing_build import ParsingDataConfig, build_parsing_dataset
-
-        return ParsingDataConfig, build_parsing_dataset
-    if name == "ucr":
-        from .data.ucr_build import UCRDataConfig, build_ucr_dataset
-
-        return UCRDataConfig, build_ucr_dataset
-    if name == "interactions":
-        from .data.interactions_build import InteractionsDataConfig, build_interactions_dataset
-
-        return InteractionsDataConfig, build_interactions_dataset
-    from .data.face_build import FaceDataConfig, build_face_dataset
-
-    return FaceDataConfig, build_face_dataset
-
-
 @data_app.command("build")
-def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-pose, parsing, ucr or interactions"),
+def data_build(name: str = typer.Argument(..., help="Dataset name (`paperline data build --help` lists them)"),
                out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
                params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
                set_: List[str] = typer.Option([], "--set", help=SET_HELP)):
@@ -68,46 +46,93 @@ def data_build(name: str = typer.Argument(..., help="Dataset name: face, face-po
     try:
         import time
 
-        from .config import build, load_config_file, parse_sets
+        from paperline.core.config import build, load_config_file, parse_sets
+        from paperline.core.papers import all_datasets
 
-        if name not in DATASETS:
-            raise PaperlineError(f"unknown dataset {name!r}; valid datasets: {', '.join(DATASETS)}")
-        config_cls, builder = _builder(name)
-        base = load_config_file(str(params)).get(DATASETS[name], {}) if params.exists() else {}
+        datasets = all_datasets()
+        if name not in datasets:
+            raise PaperlineError(f"unknown dataset {name!r}; valid datasets: {', '.join(datasets)}")
+        data = datasets[name]
+        base = load_config_file(str(params)).get(data.stage, {}) if params.exists() else {}
         t0 = time.perf_counter()
-        info = builder(out or Path("data") / name, build(config_cls, parse_sets(set_), base))
-        unit = {"ucr": "series", "interactions": "interactions"}.get(name, "images")
-        typer.echo(f"built {name}: {info['images']} {unit} in {time.perf_counter() - t0:.1f} s "
+        info = data.builder(out or Path("data") / name, build(data.config_cls, parse_sets(set_), base))
+        typer.echo(f"built {name}: {info['images']} {data.unit} in {time.perf_counter() - t0:.1f} s "
                    f"-> {out or Path('data') / name}")
     except PaperlineError as e:
         _fail(e)
 
 
-@app.command()
+def params_table(name: str) -> str:
+    """Every parameter of a paper's pipeline: name, type, default (the embedded one) and meaning."""
+    from paperline.core.config import describe
+    from paperline.core.papers import get_paper
+
+    paper = get_paper(name)
+    rows = [(k, p.type.__name__, p.default if k != "model_name" else paper.model_name, p.help)
+            for k, p in paper.pipeline_params.items()]
+    if paper.config_cls is not None:
+        rows += describe(paper.config_cls, paper.embedded)
+    width = max(len(r[0]) for r in rows)
+    lines = [f"parameters of {paper.name} (set with --set key=value; defaults are the embedded setting):",
+             f"  {'name':<{width}}  {'type':<5}  {'default':<22}  meaning"]
+    for k, typ, default, meaning in rows:
+        shown = repr(default) if isinstance(default, str) else str(default)
+        lines.append(f"  {k:<{width}}  {typ:<5}  {shown:<22}  {meaning}")
+    return "\n".join(lines)
+
+
+@app.command("params")
+def params_cmd(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)")):
+    """Every parameter of a paper's pipeline, with its type, default and meaning."""
+    try:
+        typer.echo(params_table(paper))
+    except PaperlineError as e:
+        _fail(e)
+
+
+class _RunCommand(typer.core.TyperCommand):
+    """`paperline run PAPER --help` ends with that paper's parameter table."""
+
+    def format_help(self, ctx, formatter):
+        super().format_help(ctx, formatter)
+        paper = next((a for a in sys.argv[2:] if not a.startswith("-")), None)
+        if paper:
+            try:
+                formatter.write("\n" + params_table(paper) + "\n")
+            except PaperlineError:
+                pass
+        else:
+            formatter.write("\n`paperline run PAPER --help` lists the paper's parameters.\n")
+
+
+@app.command(cls=_RunCommand)
 def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)"),
         set_: List[str] = typer.Option([], "--set", help=SET_HELP),
         config: Optional[Path] = typer.Option(None, "--config", help="YAML file of key: value overrides"),
         procs: int = typer.Option(0, "--procs", help="Train through the distributed launcher: its no-cluster "
-                                  "path, torchrun --standalone with this many processes (0: train in the step)")):
-    """Run a paper's pipeline locally through kfp.local on the embedded default."""
+                                  "path, torchrun --standalone with this many processes (0: train in the step)"),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show kfp.local's full output live (it always "
+                                     "goes to pipeline.log in the run's folder)")):
+    """Run a paper's pipeline locally through kfp.local on the embedded default: one line per task,
+    then the summary."""
     try:
         import os
 
         if procs > 0:  # read when the pipeline module builds its DAG, below
             os.environ["PAPERLINE_TRAIN_NODES"] = "1"
             os.environ["PAPERLINE_LOCAL_PROCS"] = str(procs)
-        from . import settings
-        from .config import load_config_file, parse_sets
-        from .runner import run_local
+        from paperline.core import settings
+        from paperline.core.config import load_config_file, parse_sets
+        from paperline.runner import run_local
 
         overrides = {**load_config_file(str(config) if config else None), **parse_sets(set_)}
-        res = run_local(paper, overrides)
+        res = run_local(paper, overrides, verbose)
         typer.echo("")
         typer.echo(f"== {res['paper']} finished ==")
         if "accuracy" in res:
             typer.echo(f"verification accuracy (10-fold): {res['accuracy']:.4f}")
         if "metric" in res:
-            from .papers import get_paper
+            from paperline.core.papers import get_paper
 
             typer.echo(f"{get_paper(res['paper']).metrics[0]}: {res['metric']:.4f}")
         if "run_id" in res:
@@ -119,6 +144,7 @@ def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)
             name = res["arguments"].get("model_name")
             typer.echo(f"registered model: {name} version {res['version']} (alias challenger); "
                        f"promotion: {res.get('decision')}")
+        typer.echo(f"full log: {res['log']}")
         typer.echo(f"MLflow tracking URI: {settings.tracking_uri()}")
         typer.echo(f"open the UI with:  mlflow ui --backend-store-uri {settings.tracking_uri()}")
     except PaperlineError as e:
@@ -141,8 +167,8 @@ def compile_cmd(paper: Optional[str] = typer.Argument(None, help="Paper name"),
             os.environ["PAPERLINE_PIPELINE_ROOT"] = pipeline_root
         if image:
             os.environ["PAPERLINE_IMAGE"] = image
-        from .papers import all_papers, get_paper
-        from .runner import compile_pipeline
+        from paperline.core.papers import all_papers, get_paper
+        from paperline.runner import compile_pipeline
 
         if not paper and not all_:
             raise PaperlineError("give a paper name or --all")
@@ -163,8 +189,8 @@ def submit(paper: str = typer.Argument(..., help="Paper name"), host: Optional[s
            param: List[str] = typer.Option([], "--param", help=PARAM_HELP)):
     """Compile the paper's pipeline and start a run on a Kubeflow Pipelines cluster."""
     try:
-        from .config import parse_sets
-        from .runner import submit as do_submit
+        from paperline.core.config import parse_sets
+        from paperline.runner import submit as do_submit
 
         res = do_submit(paper, host or "", experiment, parse_sets(param))
         typer.echo(f"submitted run {res['run_id']} in experiment {res['experiment']}")
@@ -177,7 +203,7 @@ def upload(paper: str = typer.Argument(..., help="Paper name"), host: Optional[s
            version: Optional[str] = typer.Option(None, help="Version name (default: paper-gitsha-timestamp)")):
     """Upload the compiled pipeline (first time) or a new version of it to Kubeflow Pipelines."""
     try:
-        from .runner import upload as do_upload
+        from paperline.runner import upload as do_upload
 
         res = do_upload(paper, host or "", version)
         what = "uploaded pipeline" if res["created"] else "uploaded new version"
@@ -193,8 +219,8 @@ def schedule(paper: str = typer.Argument(..., help="Paper name"), host: Optional
              param: List[str] = typer.Option([], "--param", help=PARAM_HELP)):
     """Create a recurring run (max_concurrency=1, no catch-up) for retraining."""
     try:
-        from .config import parse_sets
-        from .runner import schedule as do_schedule
+        from paperline.core.config import parse_sets
+        from paperline.runner import schedule as do_schedule
 
         res = do_schedule(paper, host or "", cron, experiment, parse_sets(param))
         typer.echo(f"scheduled {res['recurring_run_id']} ({res['cron']}) in experiment {res['experiment']}")
@@ -207,7 +233,7 @@ def runs(host: Optional[str] = HOST_OPT, experiment: Optional[str] = typer.Optio
          limit: int = typer.Option(20, help="How many, newest first")):
     """List runs on the cluster with their state."""
     try:
-        from .runner import list_runs
+        from paperline.runner import list_runs
 
         rows = list_runs(host or "", experiment, limit)
         typer.echo(f"{'run id':<38} {'state':<10} {'created':<26} name")
@@ -218,23 +244,16 @@ def runs(host: Optional[str] = HOST_OPT, experiment: Optional[str] = typer.Optio
 
 
 @app.command()
-def promote(model: str = typer.Argument(..., help="Registered model name, e.g. paperline-mv-softmax"),
+def promote(model: str = typer.Argument(..., help="Registered model name, e.g. paperline-swing"),
             version: Optional[str] = typer.Option(None, help="Candidate version (default: the challenger)"),
-            dataset: Optional[Path] = typer.Option(None, help="Dataset dir to re-evaluate the champion on, "
-                                                               "when it was evaluated on other data")):
-    """The promotion gate, by hand: move `champion` if the candidate beats it."""
+            dataset: Optional[Path] = typer.Option(None, help="The candidate's evaluation data, to re-evaluate a "
+                                                               "champion that was evaluated on other data")):
+    """The promotion gate, by hand, for any paper: move `champion` if the candidate beats it on the
+    paper's gate metric (its direction and re-evaluation as the paper declares them)."""
     try:
-        from . import tracking
-        from .stages import face
+        from paperline.core import promotion
 
-        if version is None:
-            from mlflow.exceptions import MlflowException
-
-            try:
-                version = tracking.client().get_model_version_by_alias(model, tracking.CHALLENGER).version
-            except MlflowException:
-                raise PaperlineError(f"model {model!r} has no 'challenger' version; register one first") from None
-        d = face.promote(model, str(version), str(dataset) if dataset else "")
+        d = promotion.promote(model, version, str(dataset) if dataset else "")
         typer.echo(json.dumps(d, indent=2))
     except PaperlineError as e:
         _fail(e)
@@ -248,7 +267,7 @@ def promote(model: str = typer.Argument(..., help="Registered model name, e.g. p
 def report(paper: str = typer.Argument(..., help="Paper name")):
     """The paper's reference numbers beside the latest run's."""
     try:
-        from .report import paper_report
+        from paperline.report import paper_report
 
         typer.echo(paper_report(paper))
     except PaperlineError as e:
@@ -270,7 +289,8 @@ def index_query(index: str = typer.Option(..., "--index", help="Published index:
                 as_json: bool = typer.Option(False, "--json", help="Print JSON")):
     """An item's substitutes (Swing) and complements (Surprise): one hash probe per relation."""
     try:
-        from .product_index import RELATIONS, query
+        from paperline.recsys.index import RELATIONS
+        from paperline.recsys.serving import query
 
         if relation not in (*RELATIONS, "both"):
             raise PaperlineError(f"relation must be substitute, complement or both, got {relation!r}")

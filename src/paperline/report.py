@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import tracking
-from .papers import get_paper
+from paperline.core import experiments
+from paperline.core.papers import get_paper
 
 NOTES = {
     "face": "ours is measured on the embedded procedural face set unless the run was given a real dataset; "
@@ -16,7 +16,7 @@ NOTES = {
 
 
 def latest_run(paper: str):
-    mlflow = tracking._mlflow()
+    mlflow = experiments.mlflow()
     exp = mlflow.get_experiment_by_name(paper)
     if exp is None:
         return None
@@ -43,7 +43,7 @@ def paper_report(name: str) -> str:
         md5 = run.data.tags.get("data_md5", "?")[:12]
         lines += ["", f"ours (latest run, on its own evaluation data, data md5 {md5}):"]
         for metric in paper.metrics:
-            key = tracking.metric_key(metric)
+            key = experiments.metric_key(metric)
             value = run.data.metrics.get(key)
             lines.append(f"  {metric:<24} {value:8.4f}" if value is not None else f"  {metric:<24} {'-':>8}")
         lines += ["", NOTES.get(paper.family, NOTES["face"]).format(dataset=run.data.tags.get("dataset", "?"))]

@@ -7,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import settings
-from .config import coerce
-from .errors import ConfigError, PaperlineError
-from .papers import Paper, get_paper
+from paperline.core import settings
+from paperline.core.config import coerce
+from paperline.core.errors import ConfigError, PaperlineError
+from paperline.core.papers import Paper, dataset_for, get_paper
 
 
 def _check_runs(paper: Paper) -> None:
@@ -36,7 +36,7 @@ def pipeline_arguments(paper: Paper, overrides: dict) -> dict:
     """Split --set/--config values into pipeline parameters and the train `config` dict (validated)."""
     _check_runs(paper)
     pipe, cfg = paper.split_overrides(overrides)
-    args = {k: coerce(k, v, paper.pipeline_params[k]) for k, v in pipe.items()}
+    args = {k: coerce(k, v, paper.pipeline_params[k].type) for k, v in pipe.items()}
     paper.train_config(cfg).check()  # fail here, before any task runs, on a bad name or value
     args["config"] = {k: v for k, v in cfg.items()}
     return args
@@ -51,9 +51,39 @@ def local_defaults(paper: Paper, args: dict) -> dict:
     return args
 
 
-def run_local(paper_name: str, overrides: dict) -> dict:
+def ensure_data(paper: Paper, root: Path | None = None) -> None:
+    """The embedded data of a fresh clone is not built yet: build it through its DVC stage now (one
+    line says so; DVC's output goes to a log file). Fails with one line naming the command to run."""
+    import subprocess
+
+    root = root or settings.project_root()
+    if (root / paper.data_path).exists():
+        return
+    data = dataset_for(paper)
+    if data is None:
+        raise PaperlineError(f"{root / paper.data_path} does not exist; pass --set data_path=... (a dataset path)")
+    if not (root / "dvc.yaml").is_file():
+        raise PaperlineError(f"{paper.data_path} is not built and {root} is not a paperline checkout: run "
+                             f"`paperline data build {data.name} --out {paper.data_path}`, or pass --set data_path=...")
+    log = settings.home() / "logs" / f"dvc-repro-{data.stage}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    print(f"{paper.data_path} is not built yet: building it (dvc repro {data.stage}) ...", flush=True)
+    dvc = Path(sys.executable).with_name("dvc")
+    with open(log, "w") as out:
+        res = subprocess.run([str(dvc) if dvc.exists() else "dvc", "repro", data.stage], cwd=root, stdout=out,
+                             stderr=subprocess.STDOUT)
+    if res.returncode != 0 or not (root / paper.data_path).exists():
+        raise PaperlineError(f"building {paper.data_path} failed (log: {log}); run `dvc repro {data.stage}` "
+                             f"(or `make data`) in {root} and try again")
+
+
+def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
+    from paperline.core.tasklog import capture
+
     paper = get_paper(paper_name)
     args = local_defaults(paper, pipeline_arguments(paper, overrides))
+    if args.get("data_repo") == str(settings.project_root()) and "data_path" not in args:
+        ensure_data(paper)
     func = load_pipeline(paper)
     os.environ["MLFLOW_TRACKING_URI"] = settings.tracking_uri()  # the task subprocesses inherit it
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
@@ -66,15 +96,26 @@ def run_local(paper_name: str, overrides: dict) -> dict:
     err_file.unlink(missing_ok=True)
     os.environ["PAPERLINE_ERROR_FILE"] = str(err_file)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=True)
+    before = set(root.iterdir())
+    log_path = root / f".{paper.name}-{os.getpid()}.log"
     print(f"running {paper.name} through kfp.local (outputs under {root})", flush=True)
-    try:
-        task = func(**args)
-    except RuntimeError as e:
-        cause = err_file.read_text().strip().splitlines()[-1] if err_file.exists() else "see the task log above"
-        raise PaperlineError(f"pipeline {paper.name} failed: {e} {cause}") from None
+    failure = None
+    with capture(log_path, verbose) as log:
+        try:
+            task = func(**args)
+        except RuntimeError as e:
+            failure = e
+    run_dirs = sorted(p for p in set(root.iterdir()) - before if p.is_dir())
+    final_log = run_dirs[-1] / "pipeline.log" if run_dirs else root / f"{paper.name}.log"
+    log_path.replace(final_log)
+    if failure is not None:
+        if not verbose and log.failed:
+            print(log.failure_report(), flush=True)
+        cause = err_file.read_text().strip().splitlines()[-1] if err_file.exists() else "see the task log"
+        raise PaperlineError(f"pipeline {paper.name} failed: {failure} {cause} (full log: {final_log})") from None
     outputs = {k: task.outputs[k] for k in ("accuracy", "metric", "run_id", "version", "decision", "index_uri")
                if k in task.outputs}
-    return {"paper": paper.name, "arguments": args, **outputs}
+    return {"paper": paper.name, "arguments": args, "log": str(final_log), **outputs}
 
 
 def compile_pipeline(paper_name: str, out_dir: str | Path) -> Path:

@@ -1,0 +1,212 @@
+"""Face-recognition components: validate, train (in the step or as a TrainJob), evaluate, index-build,
+and Search-Softmax's search rounds (logic: paperline.face.stages and paperline.face.search_stages)."""
+
+from typing import List, NamedTuple
+
+from kfp import dsl
+from kfp.dsl import HTML, Artifact, Dataset, Input, Markdown, Metrics, Model, Output
+
+from ._base import component, gpu_component, launcher_component
+
+
+@component
+def validate_face(dataset: Input[Dataset], image_size: int, min_identities: int, min_images_per_identity: int,
+                  report: Output[Markdown], metrics: Output[Metrics]):
+    """Great Expectations suite for face datasets; a failed suite fails the step after writing the report."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        from paperline.core.expectations import report_to
+        from paperline.face import stages
+
+        with report_to(report.path) as report_dir:
+            stats = stages.validate(dataset.path, report_dir, image_size, min_identities, min_images_per_identity)
+        for k in ("images", "identities", "pairs", "failed_expectations"):
+            metrics.log_metric(k, stats[k])
+
+
+@gpu_component
+def train_face(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id: str, image_size: int,
+               model: Output[Model], metrics: Output[Metrics]) -> str:
+    """Train backbone + head; starts the MLflow run of this pipeline run and returns its id."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        from paperline.core.papers import get_paper
+        from paperline.core.reports import log_numbers
+        from paperline.face import stages
+
+        cfg = get_paper(paper).train_config(config)
+        run_id, history = stages.train(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata),
+                                       image_size)
+        model.metadata.update({"mlflow_run_id": run_id, "head": cfg.head, "backbone": cfg.backbone})
+        log_numbers(metrics, history[-1])
+        return run_id
+
+
+@launcher_component
+def train_face_distributed(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id: str, image_size: int,
+                           nodes: int, local_procs: int, trainer_image: str, staging_uri: str,
+                           model: Output[Model], metrics: Output[Metrics], task_config: dsl.TaskConfig) -> str:
+    """Train as a Kubeflow Trainer TrainJob (or local torchrun); same outputs as train_face."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        from paperline.core.papers import get_paper
+        from paperline.core.reports import log_numbers
+        from paperline.face.launcher import Launch, train_distributed
+
+        cfg = get_paper(paper).train_config(config)
+        launch = Launch(nodes=nodes, local_procs=local_procs, trainer_image=trainer_image, staging_uri=staging_uri)
+        run_id, history = train_distributed(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata),
+                                            image_size, task_config, launch)
+        model.metadata.update({"mlflow_run_id": run_id, "head": cfg.head, "backbone": cfg.backbone})
+        log_numbers(metrics, history[-1])
+        return run_id
+
+
+@component
+def evaluate_face(dataset: Input[Dataset], model: Input[Model], run_id: str, image_size: int,
+                  metrics: Output[Metrics], roc: Output[HTML], summary: Output[Markdown]
+                  ) -> NamedTuple("EvalOutputs", accuracy=float, eval_md5=str):
+    """10-fold verification accuracy, TAR@FAR and a ROC plot (HTML for the KFP UI, PNG in MLflow)."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        import os
+        from collections import namedtuple
+
+        from paperline.core.experiments import failing_run
+        from paperline.core.reports import to_kfp
+        from paperline.face import stages
+
+        out = os.path.join(os.path.dirname(roc.path), "evaluation")
+        with failing_run(run_id):
+            m = stages.evaluate(dataset.path, model.path, out, run_id, image_size)
+        to_kfp(out, m, metrics, roc, summary)
+        return namedtuple("EvalOutputs", ["accuracy", "eval_md5"])(m[stages.METRIC], m["eval_data_md5"])
+
+
+@component
+def index_build_face(dataset: Input[Dataset], model: Input[Model], run_id: str, image_size: int,
+                     index: Output[Artifact], metrics: Output[Metrics]):
+    """Gallery embeddings in a FAISS index (the output artifact); rank-1 of the probe set."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        from paperline.core.experiments import failing_run
+        from paperline.core.reports import log_numbers
+        from paperline.face import stages
+
+        with failing_run(run_id):
+            m = stages.index_build(dataset.path, model.path, index.path, run_id, image_size)
+        index.metadata.update({"format": "faiss-IndexFlatIP", "gallery_size": m["gallery_size"]})
+        log_numbers(metrics, m)
+
+
+@component
+def search_init(paper: str, config: dict, dataset: Input[Dataset], image_size: int, start: Output[Model]) -> str:
+    """Seeded start weights for round 0; returns the agent state (JSON)."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        from paperline.core.papers import get_paper
+        from paperline.face import search_stages as search
+
+        return search.initial(dataset.path, start.path, get_paper(paper).train_config(config), image_size)
+
+
+@component
+def search_sample(paper: str, config: dict, agent_state: str, round_index: int) -> List[dict]:
+    """This round's candidates a ~ N(μ, σ), a ← −|a|, plus the fixed-margin baseline."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        from paperline.core.papers import get_paper
+        from paperline.face import search_stages as search
+
+        return search.sample(agent_state, get_paper(paper).train_config(config), round_index)
+
+
+@component
+def search_candidate(paper: str, config: dict, dataset: Input[Dataset], start: Input[Model], candidate: dict,
+                     round_index: int, rounds: int, image_size: int, model: Output[Model]) -> str:
+    """Short training of one candidate from the round's start weights; returns it scored (JSON)."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        import json
+
+        from paperline.core.papers import get_paper
+        from paperline.face import search_stages as search
+
+        res = search.candidate(dataset.path, start.path, model.path, get_paper(paper).train_config(config),
+                               candidate, round_index, rounds, image_size)
+        model.metadata["index"] = res["index"]
+        return json.dumps(res)
+
+
+@component
+def search_update(paper: str, config: dict, agent_state: str, history: str, results: List[str],
+                  models: Input[List[Model]], best: Output[Model]
+                  ) -> NamedTuple("UpdateOutputs", agent_state=str, history=str):
+    """REINFORCE step on μ; the best sampled candidate's weights start the next round."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        import json
+        import shutil
+        from collections import namedtuple
+
+        from paperline.core.papers import get_paper
+        from paperline.face import search_stages as search
+
+        state, hist, index = search.update(agent_state, history, [json.loads(r) for r in results],
+                                           get_paper(paper).train_config(config))
+        src = next(m for m in models if int(m.metadata["index"]) == index)
+        shutil.copyfile(src.path, best.path)
+        best.metadata["index"] = index
+        return namedtuple("UpdateOutputs", ["agent_state", "history"])(state, hist)
+
+
+@component
+def search_report(paper: str, config: dict, history: str, table: Output[Markdown], plot: Output[HTML]
+                  ) -> NamedTuple("ReportOutputs", final_config=dict, verdict=str):
+    """The search history as a table and a plot; the config the full training uses (α of the best)."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        import os
+        import shutil
+        from collections import namedtuple
+
+        from paperline.core.papers import get_paper
+        from paperline.face import search_stages as search
+
+        cfg = get_paper(paper).train_config(config)
+        out = os.path.join(os.path.dirname(table.path), "search")
+        s = search.report(history, out, cfg.baseline_m)
+        shutil.copy(os.path.join(out, "search_history.md"), table.path)
+        shutil.copy(os.path.join(out, "search.html"), plot.path)
+        print(s["verdict"], flush=True)
+        return namedtuple("ReportOutputs", ["final_config", "verdict"])({**config, "alpha": s["final_alpha"]},
+                                                                        s["verdict"])
+
+
+@component
+def search_log(run_id: str, table: Input[Markdown], plot: Input[HTML], verdict: str):
+    """Puts the search history on the full training's MLflow run."""
+    from paperline.core.errors import task_errors
+
+    with task_errors():
+        import os
+        import shutil
+        import tempfile
+
+        from paperline.core import experiments
+
+        with tempfile.TemporaryDirectory() as tmp:
+            for src, name in ((table.path, "search_history.md"), (plot.path, "search.html")):
+                shutil.copyfile(src, os.path.join(tmp, name))
+                experiments.log_artifact(run_id, os.path.join(tmp, name), "search")
+        experiments.set_tags(run_id, {"search.verdict": verdict})

@@ -1,0 +1,171 @@
+"""MLflow runs: one per pipeline run, started by its training step through `training_run`.
+
+The run carries a readable name (paper, variant, seed), the tags every paper shares (`run_tags`), the
+config as params and its dataset in the run's Datasets section (the DVC or file URI as source, the
+md5 as digest). It stays RUNNING while the later steps add to it; the promotion step ends it. Any
+error inside `training_run` ends it FAILED.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+from paperline.core import settings
+from paperline.core.errors import PaperlineError
+
+
+def mlflow():
+    os.environ.setdefault("MLFLOW_TRACKING_URI", settings.tracking_uri())
+    import mlflow as _mlflow
+
+    _mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
+    return _mlflow
+
+
+def client():
+    return mlflow().MlflowClient()
+
+
+def check_reachable() -> None:
+    """Fails fast with a clear message when a remote tracking server does not answer."""
+    uri = mlflow().get_tracking_uri()
+    if not uri.startswith(("http://", "https://")):
+        return
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(uri.rstrip("/") + "/health", timeout=5)
+    except Exception as e:  # noqa: BLE001 - any failure means unreachable
+        raise PaperlineError(f"MLflow tracking server {uri} is unreachable: {e}") from None
+
+
+def experiment_id(name: str) -> str:
+    m = mlflow()
+    exp = m.get_experiment_by_name(name)
+    if exp is not None:
+        return exp.experiment_id
+    uri = m.get_tracking_uri()
+    location = f"{settings.artifact_root()}/{name}" if uri.startswith(("sqlite:", "file:", "/")) else None
+    return m.create_experiment(name, artifact_location=location)
+
+
+def metric_key(name: str) -> str:
+    """MLflow metric keys and tags take no '@' or '=': auc@0.08 -> auc_at_0.08, tar@far=0.001 -> tar_at_far_0.001."""
+    return name.replace("@", "_at_").replace("=", "_")
+
+
+def run_tags(kfp_run_id: str, data_meta: dict) -> dict:
+    """The tags every run has: the KFP run, the code and the data version."""
+    return {"kfp.run_id": kfp_run_id, "git_sha": settings.git_sha(), "data_rev": data_meta.get("data_rev", ""),
+            "data_md5": data_meta.get("data_md5", ""), "data_uri": data_meta.get("data_uri", ""),
+            "dvc_md5": data_meta.get("dvc_md5", "")}
+
+
+def run_name(paper: str, variant: str = "", seed: Any = None) -> str:
+    """e.g. `mv-softmax mv_am seed=0`: what the MLflow UI lists."""
+    return " ".join(p for p in (paper, variant, f"seed={seed}" if seed is not None else "") if p)
+
+
+def log_metrics(run_id: str, metrics: dict, step: int | None = None) -> None:
+    c = client()
+    for k, v in metrics.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            c.log_metric(run_id, metric_key(k), float(v), step=step or 0)
+
+
+def set_tags(run_id: str, tags: dict) -> None:
+    c = client()
+    for k, v in tags.items():
+        c.set_tag(run_id, k, str(v))
+
+
+def log_artifact(run_id: str, path: str, artifact_path: str | None = None) -> None:
+    client().log_artifact(run_id, path, artifact_path)
+
+
+def log_evaluation(run_id: str, metrics: dict, eval_md5: str, files, tags: dict | None = None) -> None:
+    """An evaluation on the run: its numbers, the md5 of the data it was measured on (what the gate
+    compares) and its report files under `evaluation/`."""
+    log_metrics(run_id, metrics)
+    set_tags(run_id, {"eval_data_md5": eval_md5, **(tags or {})})
+    for f in files:
+        log_artifact(run_id, str(f), "evaluation")
+
+
+def end_run(run_id: str, status: str = "FINISHED") -> None:
+    client().set_terminated(run_id, status)
+
+
+def log_dataset(run_id: str, data_meta: dict, context: str = "training") -> None:
+    """The run's dataset in its Datasets section: name, digest = the md5, source = the DVC/file URI
+    and rev. (The client-level form of `mlflow.log_input`, which would end the step's run.)"""
+    uri = data_meta.get("data_uri")
+    if not uri:
+        return
+    import json
+
+    from mlflow.entities import Dataset, DatasetInput, InputTag
+    from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
+
+    name = uri.rsplit("#", 1)[-1].rstrip("/").rsplit("/", 1)[-1] or "dataset"
+    entity = Dataset(name=name, digest=data_meta.get("data_md5") or "none",
+                     source_type="dvc" if uri.startswith("dvc://") else "local",
+                     source=json.dumps({"uri": uri, "rev": data_meta.get("data_rev", "")}))
+    client().log_inputs(run_id, datasets=[DatasetInput(entity, [InputTag(MLFLOW_DATASET_CONTEXT, context)])])
+
+
+class Run:
+    """The training step's handle on its MLflow run."""
+
+    def __init__(self, run_id: str):
+        self.id = run_id
+
+    def log_metrics(self, metrics: dict, step: int | None = None) -> None:
+        log_metrics(self.id, metrics, step)
+
+    def on_epoch(self, epoch: int, rec: dict) -> None:
+        log_metrics(self.id, rec, step=epoch)
+
+    def set_tags(self, tags: dict) -> None:
+        set_tags(self.id, tags)
+
+    def log_artifact(self, path: str, artifact_path: str | None = None) -> None:
+        log_artifact(self.id, path, artifact_path)
+
+
+@contextmanager
+def training_run(paper: str, kfp_run_id: str, data_meta: dict, params: dict, name: str = "",
+                 tags: dict | None = None) -> Iterator[Run]:
+    """Starts the pipeline run's MLflow run (tags, params, dataset) and yields it; any error inside
+    ends it FAILED and propagates."""
+    check_reachable()
+    m = mlflow()
+    all_tags = {"paper": paper, **run_tags(kfp_run_id, data_meta), **(tags or {})}
+    run = m.MlflowClient().create_run(experiment_id(paper), tags={k: str(v) for k, v in all_tags.items()},
+                                      run_name=name or paper)
+    handle = Run(run.info.run_id)
+    try:
+        c = m.MlflowClient()
+        for k, v in params.items():
+            c.log_param(handle.id, k, str(v)[:6000])
+        log_dataset(handle.id, data_meta)
+        yield handle
+    except BaseException:
+        end_run(handle.id, "FAILED")
+        raise
+
+
+@contextmanager
+def failing_run(run_id: str) -> Iterator[None]:
+    """For the steps after training: an error ends the run FAILED instead of leaving it RUNNING."""
+    try:
+        yield
+    except BaseException:
+        if run_id:
+            try:
+                end_run(run_id, "FAILED")
+            except Exception:  # noqa: BLE001 - the original error is the one to report
+                pass
+        raise

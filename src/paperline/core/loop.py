@@ -1,0 +1,129 @@
+"""The epoch loop every trainer runs: progress, history, per-epoch metrics, checkpoint and resume.
+
+A trainer is the science of one epoch (`train_epoch`) and the state it needs to continue
+(`state_dict` / `load_state_dict`: weights, optimiser, scheduler, its RNGs as tensors). The loop owns
+the rest, the same way for every family: a progress bar, timing, the history, the `on_epoch`
+callback (MLflow metrics), and after every epoch an atomic checkpoint in `work_dir`. Started again
+with the same config, it resumes from the last complete epoch and ends with the weights an
+uninterrupted run would have had.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable, Protocol
+
+import torch
+from tqdm import tqdm
+
+from paperline.core.checkpoint import load_file, save_atomic
+from paperline.core.errors import ConfigError
+
+CHECKPOINT = "checkpoint.pt"
+
+
+class Trainer(Protocol):
+    steps_per_epoch: int
+
+    def train_epoch(self, epoch: int, progress: Callable[..., None]) -> dict:
+        """One epoch; calls `progress(**postfix)` after each step; returns the epoch's numbers
+        (`images` = samples seen, turned into images_per_second)."""
+
+    def state_dict(self) -> dict: ...
+
+    def load_state_dict(self, state: dict) -> None: ...
+
+
+def checkpoint_path(work_dir: str | Path) -> Path:
+    return Path(work_dir) / CHECKPOINT
+
+
+def run_epochs(trainer: Trainer, epochs: int, config: dict, work_dir: str | Path | None = None, resume: bool = True,
+               on_epoch: Callable[[int, dict], None] | None = None, after_epoch: Callable[[], dict] | None = None,
+               desc: str = "", per_epoch_bar: bool = True, line: Callable[[dict], str | None] | None = None,
+               main_process: bool = True, stop: Callable[[], bool] | None = None) -> list[dict]:
+    """Runs epochs [start, epochs) and returns the history (one record per epoch).
+
+    `config` is the run's config as plain data; a checkpoint written under another config is refused.
+    `after_epoch()` adds numbers measured outside the timed training (validation). `per_epoch_bar`:
+    a bar per epoch over its steps (long epochs) or one bar over the epochs (many short ones).
+    `line(rec)` is the epoch's printed summary (None: print nothing). `main_process` is False on the
+    other ranks of a distributed run: they neither print nor write. `stop()` ends the run early."""
+    history: list[dict] = []
+    start = 0
+    ckpt = checkpoint_path(work_dir) if work_dir is not None else None
+    if ckpt is not None and resume and ckpt.exists():
+        state = load_file(ckpt)
+        if state.get("config") != config:
+            raise ConfigError(f"{ckpt}: the checkpoint was written with a different config; delete it or use a new "
+                              "work dir")
+        trainer.load_state_dict(state["trainer"])
+        torch.set_rng_state(state["torch_rng"])
+        history, start = state["history"], state["epoch"]
+        if main_process:
+            print(f"resumed from {ckpt} after epoch {start}", flush=True)
+    train_seconds = history[-1].get("train_seconds", 0.0) if history else 0.0
+    overall = None
+    if not per_epoch_bar:
+        overall = tqdm(total=epochs, initial=start, desc=desc, unit="epoch", mininterval=2, leave=False,
+                       disable=not main_process)
+    for epoch in range(start, epochs):
+        bar = overall
+        if per_epoch_bar:
+            bar = tqdm(total=trainer.steps_per_epoch, desc=f"{desc + ' ' if desc else ''}epoch {epoch + 1}/{epochs}",
+                       unit="batch", mininterval=2, disable=not main_process)
+
+        def progress(bar=bar, **postfix):
+            if per_epoch_bar:
+                bar.update(1)
+            if postfix:
+                bar.set_postfix({k: (f"{v:.4g}" if isinstance(v, float) else v) for k, v in postfix.items()},
+                                refresh=False)
+
+        t0 = time.perf_counter()
+        rec = trainer.train_epoch(epoch, progress)
+        took = time.perf_counter() - t0
+        if per_epoch_bar:
+            bar.close()
+        else:
+            bar.update(1)
+        train_seconds += took
+        images = rec.pop("images", None)
+        rec = {"epoch": epoch + 1, **{k: _plain(v) for k, v in rec.items()}}
+        if images is not None:
+            rec["images_per_second"] = images / took
+        rec["train_seconds"] = train_seconds
+        if after_epoch is not None and main_process:
+            rec.update({k: _plain(v) for k, v in after_epoch().items()})
+        history.append(rec)
+        if main_process:
+            text = line(rec) if line else _default_line(rec)
+            if text:
+                print(text, flush=True)
+            if on_epoch:
+                on_epoch(epoch + 1, rec)
+            if ckpt is not None:
+                save_atomic({"config": config, "epoch": epoch + 1, "history": history, "trainer": trainer.state_dict(),
+                             "torch_rng": torch.get_rng_state()}, ckpt)
+        if stop is not None and stop():
+            break
+    if overall is not None:
+        overall.close()
+    return history
+
+
+def _plain(v):
+    """numpy and tensor scalars as Python numbers: the history is plain data in the checkpoint."""
+    return v.item() if hasattr(v, "item") and getattr(v, "ndim", 1) == 0 else v
+
+
+def _default_line(rec: dict) -> str:
+    parts = [f"epoch {rec['epoch']}:"]
+    if "loss" in rec:
+        parts.append(f"loss {rec['loss']:.4f}")
+    if "train_accuracy" in rec:
+        parts.append(f"train acc {rec['train_accuracy']:.3f}")
+    if "images_per_second" in rec:
+        parts.append(f"{rec['images_per_second']:.0f} img/s")
+    return " ".join(parts)

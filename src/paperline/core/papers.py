@@ -1,0 +1,174 @@
+"""The paper registry. A family declares its papers in `paperline/<family>/papers.py` (a `PAPERS`
+list) or in a `paperline/<family>/papers/` package (one module per paper, each with a `PAPER`);
+the registry finds them by walking the package, so adding a family adds no line here."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Callable
+
+from paperline.core.config import build
+from paperline.core.errors import ConfigError
+
+
+@dataclass
+class Dataset:
+    """A generated dataset: `paperline data build NAME` and its DVC stage (params.yaml section)."""
+    name: str
+    stage: str
+    out: str
+    config_cls: type
+    builder: Callable  # (out_dir, config) -> {"images": count, ...}
+    unit: str = "images"
+
+
+@dataclass
+class Param:
+    """A pipeline parameter beside the training config: its type, default and meaning."""
+    type: type
+    default: object
+    help: str
+
+
+def common_params(data_path: str, model_name: str, data_help: str) -> dict[str, Param]:
+    """The parameters every pipeline takes: where its data is and what its model is called."""
+    return {"data_path": Param(str, data_path, data_help),
+            "data_repo": Param(str, "", "DVC repository (git URL or path) that holds data_path; empty: data_path "
+                                        "is a plain path or file:// URI"),
+            "data_rev": Param(str, "", "git revision of data_repo (tag, branch or commit); empty: its workspace"),
+            "model_name": Param(str, model_name, "registered model name in MLflow")}
+
+
+@dataclass
+class Paper:
+    name: str
+    title: str
+    arxiv: str
+    family: str
+    pipeline: str | None = None            # module under paperline.pipelines, None = not built yet
+    config_cls: type | None = None         # the train config dataclass
+    embedded: dict = field(default_factory=dict)    # defaults for 2 CPU cores in minutes
+    full_scale: dict = field(default_factory=dict)  # the paper's setting, for GPUs
+    pipeline_params: dict = field(default_factory=dict)  # name -> Param
+    metrics: list = field(default_factory=list)
+    reference: list = field(default_factory=list)   # rows: {metric, benchmark, value, source}
+    model_name: str = ""
+    description: str = ""
+    data_path: str = "data/face"        # the pipeline's default dataset (a DVC output of this repo)
+    # the promotion gate: the version tag it compares, its direction, and how to score a champion
+    # (artifact path, the candidate's evaluation data, the candidate run's data) -> metric
+    gate_metric: str = ""
+    gate_label: str = ""
+    higher_is_better: bool = True
+    reevaluate: Callable | None = None
+    variant_field: str = ""             # the config field that names the run's variant (head, variant, ...)
+    served: Callable | None = None      # artifact path -> predict(input); None: a torch model file
+    serving_requirements: tuple = ("torch", "numpy")
+    # face papers' hooks (stages.face): their trainer, training data and config figures
+    figures: Callable | None = None
+    trainer: Callable | None = None
+    train_data: Callable | None = None
+
+    def __post_init__(self):
+        if self.served is None:
+            from paperline.core.checkpoint import predictor
+
+            self.served = predictor
+
+    @property
+    def runs(self) -> bool:
+        return self.pipeline is not None
+
+    def train_config(self, overrides: dict | None = None):
+        return build(self.config_cls, overrides or {}, self.embedded)
+
+    def split_overrides(self, overrides: dict) -> tuple[dict, dict]:
+        """Pipeline-level keys (data_path, model_name, ...) vs train-config keys; unknown keys fail."""
+        train_keys = {f.name for f in dataclasses.fields(self.config_cls)} if self.config_cls else set()
+        pipe, cfg = {}, {}
+        for k, v in overrides.items():
+            if k in self.pipeline_params:
+                pipe[k] = v
+            elif k in train_keys:
+                cfg[k] = v
+            else:
+                valid = sorted(train_keys | set(self.pipeline_params))
+                raise ConfigError(f"unknown parameter {k!r} for {self.name}; valid parameters: {', '.join(valid)}")
+        return pipe, cfg
+
+    def run_name(self, cfg) -> str:
+        from paperline.core.experiments import run_name
+
+        value = getattr(cfg, self.variant_field) if self.variant_field else ""
+        variant = value if isinstance(value, str) else f"{self.variant_field}={value}"
+        return run_name(self.name, variant, getattr(cfg, "seed", None))
+
+    def requirements(self) -> list[str]:
+        """What the registered python-function model needs besides paperline, pinned where it matters."""
+        import torch
+
+        pins = {"torch": f"torch=={torch.__version__.split('+')[0]}"}
+        return [pins.get(r, r) for r in self.serving_requirements]
+
+
+FAMILY_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _declarations():
+    """Every module that declares papers: <family>/papers.py and <family>/papers/<paper>.py."""
+    for fam in sorted(p for p in pkgutil.iter_modules([str(FAMILY_ROOT)]) if p.ispkg):
+        try:
+            mod = importlib.import_module(f"paperline.{fam.name}.papers")
+        except ModuleNotFoundError as e:
+            if e.name != f"paperline.{fam.name}.papers":
+                raise
+            continue
+        yield mod
+        if hasattr(mod, "__path__"):
+            for sub in sorted(pkgutil.iter_modules(mod.__path__), key=lambda s: s.name):
+                yield importlib.import_module(f"{mod.__name__}.{sub.name}")
+
+
+@cache
+def _registry() -> tuple[dict, dict]:
+    papers, datasets = {}, {}
+    for mod in _declarations():
+        for p in [*getattr(mod, "PAPERS", []), *([mod.PAPER] if hasattr(mod, "PAPER") else [])]:
+            if p.name in papers:
+                raise ConfigError(f"paper {p.name!r} is declared twice ({mod.__name__})")
+            papers[p.name] = p
+        for d in getattr(mod, "DATASETS", []):
+            datasets[d.name] = d
+    order = sorted(papers.values(), key=lambda p: (not p.runs, ORDER.index(p.family) if p.family in ORDER else 99,
+                                                   p.arxiv))
+    return {p.name: p for p in order}, datasets
+
+
+# how `paperline list` orders the families (the shelf's order); a new family lands at the end
+ORDER = ["face", "landmarks", "parsing", "timeseries", "recsys", "asr", "tracker", "gan"]
+
+
+def all_papers() -> dict[str, Paper]:
+    return dict(_registry()[0])
+
+
+def get_paper(name: str) -> Paper:
+    papers = _registry()[0]
+    if name not in papers:
+        raise ConfigError(f"unknown paper {name!r}; valid papers: {', '.join(papers)}")
+    return papers[name]
+
+
+def all_datasets() -> dict[str, Dataset]:
+    return dict(_registry()[1])
+
+
+def dataset_for(paper: Paper) -> Dataset | None:
+    """The generated dataset that is the paper's default data (None: it has none)."""
+    path = Path(paper.data_path)
+    return next((d for d in all_datasets().values() if path == Path(d.out) or Path(d.out) in path.parents), None)

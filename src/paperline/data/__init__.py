@@ -1,1 +1,0 @@
-"""Dataset formats, generators and validation suites."""

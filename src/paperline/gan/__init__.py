@@ -1,0 +1,1 @@
+"""Generative adversarial networks (planned: the pipeline is not built yet)."""

@@ -1,1 +1,0 @@
-"""Classification heads and losses, grouped by family."""

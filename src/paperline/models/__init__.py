@@ -1,1 +1,0 @@
-"""Networks, grouped by family."""

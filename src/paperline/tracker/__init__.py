@@ -1,0 +1,1 @@
+"""Visual object tracking (planned). Named `tracker`, not `tracking`, so it is never confused with MLflow."""

@@ -1,0 +1,150 @@
+"""Compiled pipelines: a golden file guards the DAG's structure; the YAML uses the project image."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from paperline.runner import compile_pipeline
+
+GOLDEN = Path(__file__).resolve().parents[2] / "pipelines" / "golden"
+
+
+def dag_structure(spec: dict) -> dict:
+    root = spec["root"]
+    tasks = {}
+    for name, t in sorted(root["dag"]["tasks"].items()):
+        inputs = t.get("inputs", {})
+        tasks[name] = {
+            "component": t["componentRef"]["name"],
+            "after": sorted(t.get("dependentTasks", [])),
+            "parameters": sorted(inputs.get("parameters", {})),
+            "artifacts": sorted(inputs.get("artifacts", {})),
+            "caching": t.get("cachingOptions", {}).get("enableCache", False),
+        }
+    params = {k: v["parameterType"] for k, v in sorted(root["inputDefinitions"]["parameters"].items())}
+    return {"pipeline": spec["pipelineInfo"]["name"], "parameters": params, "tasks": tasks,
+            "outputs": sorted(root.get("outputDefinitions", {}).get("parameters", {}))}
+
+
+@pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
+                                   "jd-landmark", "lapa", "kdctime", "swing"])
+def test_dag_matches_golden(tmp_path, paper):
+    path = compile_pipeline(paper, tmp_path)
+    got = dag_structure(next(yaml.safe_load_all(path.read_text())))
+    golden = GOLDEN / f"{paper}.json"
+    if os.environ.get("UPDATE_GOLDEN"):
+        golden.write_text(json.dumps(got, indent=2) + "\n")
+    assert got == json.loads(golden.read_text())
+
+
+def test_poseface_defaults_to_its_frontal_heavy_dataset(tmp_path):
+    root = next(yaml.safe_load_all(compile_pipeline("poseface", tmp_path).read_text()))["root"]
+    assert root["inputDefinitions"]["parameters"]["data_path"]["defaultValue"] == "data/face-pose"
+
+
+def test_kdctime_fans_the_teacher_members_out_in_a_parallel_for(tmp_path):
+    spec = next(yaml.safe_load_all(compile_pipeline("kdctime", tmp_path).read_text()))
+    loop = next(t for name, t in spec["root"]["dag"]["tasks"].items() if name.startswith("for-loop"))
+    assert loop["parameterIterator"]["items"]["inputParameter"].endswith("plan-teacher-Output")
+    body = spec["components"][loop["componentRef"]["name"]]["dag"]["tasks"]
+    assert list(body) == ["train-teacher-member"]
+    tasks = spec["root"]["dag"]["tasks"]
+    assert "for-loop" in " ".join(tasks["assemble-teacher"]["dependentTasks"])
+    # nothing trains before the data passed validation: the member fan-out waits on the plan, the plan
+    # and ROCKET on validate-ucr
+    assert "validate-ucr" in tasks["plan-teacher"]["dependentTasks"]
+    assert "validate-ucr" in tasks["fit-rocket"]["dependentTasks"]
+
+
+def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):
+    """The index reaches the object store and the registry only once validation, the split, the build
+    and the evaluation passed; the build step asks the cluster for CPU and memory."""
+    spec = next(yaml.safe_load_all(compile_pipeline("swing", tmp_path).read_text()))
+    tasks = spec["root"]["dag"]["tasks"]
+    assert "evaluate-product-graph" in tasks["publish-index"]["dependentTasks"]
+    assert "publish-index" in tasks["register-model"]["dependentTasks"]
+    assert "validate-interactions" in tasks["split-by-time"]["dependentTasks"]
+    executor = spec["deploymentSpec"]["executors"]["exec-build-product-graph"]["container"]
+    assert executor["resources"]["cpuRequest"] == 2 and executor["resources"]["memoryRequest"] == 4
+
+
+def test_swing_index_root_default_is_set_at_compile_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_INDEX_ROOT", "s3://paperline/indexes")
+    spec = next(yaml.safe_load_all(compile_pipeline("swing", tmp_path).read_text()))
+    assert spec["root"]["inputDefinitions"]["parameters"]["index_root"]["defaultValue"] == "s3://paperline/indexes"
+
+
+def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_IMAGE", "registry.local/paperline/cpu:9.9")
+    text = compile_pipeline("mv-softmax", tmp_path).read_text()
+    spec = next(yaml.safe_load_all(text))
+    images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
+    assert images == {"registry.local/paperline/cpu:9.9"}
+    assert "pip install" not in text
+
+
+def test_gpu_settings_appear_only_when_asked(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_GPUS", "2")
+    text = compile_pipeline("mv-softmax", tmp_path).read_text()
+    assert "nvidia.com/gpu" in text and "tolerations" in text
+    monkeypatch.delenv("PAPERLINE_GPUS")
+    assert "nvidia.com/gpu" not in compile_pipeline("mv-softmax", tmp_path / "cpu").read_text()
+
+
+def test_every_task_gets_credentials_from_a_secret_and_no_value_leaks(tmp_path, monkeypatch):
+    for key, value in {"AWS_SECRET_ACCESS_KEY": "leak-me-secret-123", "AWS_ACCESS_KEY_ID": "leak-me-id-456",
+                       "MLFLOW_TRACKING_URI": "http://user:leak-me-pw@mlflow:5000"}.items():
+        monkeypatch.setenv(key, value)
+    text = compile_pipeline("mv-softmax", tmp_path).read_text()
+    assert "leak-me" not in text
+    docs = list(yaml.safe_load_all(text))
+    platform = docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    spec = docs[0]
+    assert set(platform) == set(spec["deploymentSpec"]["executors"])  # every task
+    for executor in platform.values():
+        envs = {e["envVar"] for s in executor["secretAsEnv"] for e in s["keyToEnv"]}
+        assert {"MLFLOW_TRACKING_URI", "AWS_SECRET_ACCESS_KEY", "AWS_ENDPOINT_URL"} <= envs
+        assert executor["podMetadata"]["labels"] == {"paperline.dev/role": "pipeline"}
+
+
+def test_pipeline_root_and_image_from_the_compile_command(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("PAPERLINE_PIPELINE_ROOT", "")  # restored after the test; the CLI sets both
+    monkeypatch.setenv("PAPERLINE_IMAGE", "paperline/paperline-cpu:0.1.0")
+
+    from paperline.cli import app
+
+    res = CliRunner().invoke(app, ["compile", "mv-softmax", "-o", str(tmp_path), "--pipeline-root",
+                                   "s3://paperline/pipeline-root", "--image", "reg.local/p/cpu:7"])
+    assert res.exit_code == 0, res.output
+    spec = next(yaml.safe_load_all((tmp_path / "mv-softmax.yaml").read_text()))
+    assert spec["defaultPipelineRoot"] == "s3://paperline/pipeline-root"
+    assert {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()} == {"reg.local/p/cpu:7"}
+
+
+def test_distributed_training_is_a_launcher_whose_task_settings_pass_through(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_TRAIN_NODES", "2")
+    monkeypatch.setenv("PAPERLINE_GPUS", "4")
+    monkeypatch.setenv("PAPERLINE_CUDA_IMAGE", "reg.local/paperline-cuda:3")
+    monkeypatch.setenv("PAPERLINE_STAGING_URI", "s3://team-bucket/stage")
+    docs = list(yaml.safe_load_all(compile_pipeline("mv-softmax", tmp_path).read_text()))
+    spec, platform = docs[0], docs[1]["platforms"]["kubernetes"]["deploymentSpec"]["executors"]
+    passthrough = spec["components"]["comp-train-face-distributed"]["taskConfigPassthroughs"]
+    assert {p["field"]: p.get("applyToTask", False) for p in passthrough} == {
+        "RESOURCES": False, "KUBERNETES_NODE_SELECTOR": False, "KUBERNETES_TOLERATIONS": False, "ENV": True}
+    tasks = spec["root"]["dag"]["tasks"]
+    assert "train-face" not in tasks
+    params = tasks["train-face-distributed"]["inputs"]["parameters"]
+    assert params["nodes"]["runtimeValue"]["constant"] == 2
+    assert params["trainer_image"]["runtimeValue"]["constant"] == "reg.local/paperline-cuda:3"
+    assert params["staging_uri"]["runtimeValue"]["constant"] == "s3://team-bucket/stage"
+    assert tasks["evaluate-face"]["inputs"]["artifacts"]["model"]["taskOutputArtifact"]["producerTask"] == \
+        "train-face-distributed"
+    launcher = spec["deploymentSpec"]["executors"]["exec-train-face-distributed"]["container"]
+    assert launcher["image"] != "reg.local/paperline-cuda:3"  # the launcher pod itself is light
+    assert launcher["resources"]["accelerator"]["resourceCount"] == "4"  # forwarded to the TrainJob's nodes
+    assert platform["exec-train-face-distributed"]["tolerations"][0]["key"] == "nvidia.com/gpu"

@@ -1,0 +1,56 @@
+"""MLflow runs: homes, reachability, and the training-run context (tags, name, dataset, FAILED on error)."""
+
+import pytest
+
+from paperline.core import experiments
+
+
+def test_homes_do_not_share_state(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("PAPERLINE_HOME", str(tmp_path / "h1"))
+    from paperline.core import settings
+
+    assert settings.tracking_uri() == f"sqlite:///{tmp_path / 'h1' / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:1")
+    assert settings.tracking_uri() == "http://127.0.0.1:1"
+
+
+def test_unreachable_server_is_a_clear_error(monkeypatch):
+    from paperline.core.errors import PaperlineError
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:9")
+    with pytest.raises(PaperlineError, match="127.0.0.1:9 is unreachable"):
+        experiments.check_reachable()
+
+
+def test_training_run_names_tags_and_dataset(home):
+    meta = {"data_uri": "dvc:///repo#data/face", "data_md5": "a" * 32, "data_rev": "abc123", "dvc_md5": "x"}
+    with experiments.training_run("mv-softmax", "kfp-7", meta, {"head": "mv_am", "seed": 3},
+                                  "mv-softmax mv_am seed=3") as run:
+        run.log_metrics({"loss": 1.5}, step=1)
+    c = experiments.client()
+    r = c.get_run(run.id)
+    assert r.info.run_name == "mv-softmax mv_am seed=3" and r.info.status == "RUNNING"  # promotion ends it
+    assert r.data.tags["paper"] == "mv-softmax" and r.data.tags["kfp.run_id"] == "kfp-7"
+    assert r.data.tags["data_md5"] == "a" * 32 and r.data.tags["data_rev"] == "abc123" and r.data.tags["git_sha"]
+    assert r.data.params["seed"] == "3"
+    ds = r.inputs.dataset_inputs[0]
+    assert ds.dataset.name == "face" and ds.dataset.digest == "a" * 32 and ds.dataset.source_type == "dvc"
+    assert "dvc:///repo#data/face" in ds.dataset.source
+    assert [t.value for t in ds.tags if t.key == "mlflow.data.context"] == ["training"]
+
+
+def test_training_run_ends_failed_on_any_error(home):
+    with pytest.raises(KeyboardInterrupt):
+        with experiments.training_run("lapa", "k", {}, {}) as run:
+            raise KeyboardInterrupt
+    assert experiments.client().get_run(run.id).info.status == "FAILED"
+
+
+def test_the_run_name_says_paper_variant_and_seed():
+    from paperline.core.papers import get_paper
+
+    for paper, want in [("mv-softmax", "mv-softmax mv_am seed=0"), ("kdctime", "kdctime kdct seed=0"),
+                        ("swing", "swing numba seed=0"), ("lapa", "lapa boundary=True seed=0")]:
+        spec = get_paper(paper)
+        assert spec.run_name(spec.train_config()) == want

@@ -1,0 +1,74 @@
+"""Every trainer runs in the shared epoch loop: killed mid-run (SIGKILL, as a preempted pod is) and
+started again with the same config, it resumes from its last checkpoint and ends with exactly the
+weights of a run that was never interrupted."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+SCRIPT = Path(__file__).resolve().parents[1] / "support" / "train_script.py"
+
+
+def _start(family, work, out):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, str(SCRIPT), family, str(work), str(out)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.mark.parametrize("family", ["face", "landmarks", "timeseries"])
+def test_a_killed_run_resumes_to_the_same_weights(family, tmp_path):
+    straight = _start(family, tmp_path / "w1", tmp_path / "straight.pt")
+    assert straight.wait(300) == 0, straight.stdout.read()
+
+    run = _start(family, tmp_path / "w2", tmp_path / "resumed.pt")
+    ckpt = tmp_path / "w2" / "checkpoint.pt"
+    deadline = time.time() + 300
+    while not ckpt.exists() and run.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    assert run.wait(30) == -signal.SIGKILL, "the run finished before it could be killed"
+    assert not (tmp_path / "resumed.pt").exists()
+
+    again = _start(family, tmp_path / "w2", tmp_path / "resumed.pt")
+    log = again.communicate(timeout=300)[0]
+    assert again.returncode == 0, log
+    assert "resumed from" in log and str(ckpt) in log
+    a, b = torch.load(tmp_path / "straight.pt"), torch.load(tmp_path / "resumed.pt")
+    assert a.keys() == b.keys()
+    assert all(torch.equal(a[k], b[k]) for k in a), [k for k in a if not torch.equal(a[k], b[k])][:5]
+    assert (tmp_path / "straight.pt.epochs").read_text() == (tmp_path / "resumed.pt.epochs").read_text()
+
+
+def test_a_checkpoint_of_another_config_is_refused(tmp_path):
+    from paperline.core.errors import ConfigError
+    from paperline.core.loop import run_epochs
+
+    class Tiny:
+        steps_per_epoch = 1
+
+        def __init__(self):
+            self.w = torch.zeros(1)
+
+        def train_epoch(self, epoch, progress):
+            self.w += 1
+            progress()
+            return {"loss": float(self.w)}
+
+        def state_dict(self):
+            return {"w": self.w}
+
+        def load_state_dict(self, state):
+            self.w = state["w"]
+
+    history = run_epochs(Tiny(), 3, {"lr": 1}, tmp_path, line=lambda r: None)
+    assert [r["loss"] for r in history] == [1.0, 2.0, 3.0] and [r["epoch"] for r in history] == [1, 2, 3]
+    again = Tiny()
+    assert run_epochs(again, 3, {"lr": 1}, tmp_path) == history and float(again.w) == 3.0  # nothing left to run
+    with pytest.raises(ConfigError, match="different config"):
+        run_epochs(Tiny(), 3, {"lr": 2}, tmp_path)

@@ -1,0 +1,33 @@
+"""F²C and PoseFace through the face stages (train → evaluate → register) with a real MLflow store:
+their own trainers and, for PoseFace, its landmark loading, behind the shared face DAG (which
+tests/test_pipeline_e2e.py runs through kfp.local with mv-softmax)."""
+
+import pytest
+
+from paperline.core import promotion
+from paperline.core.papers import get_paper
+from paperline.face import stages as face
+
+TINY = {"width": 0.25, "input_size": 32, "embedding_size": 16, "epochs": 1, "batch_size": 8, "threads": 1}
+
+
+@pytest.mark.parametrize("paper,extra", [("f2c", {"batch_size": 4, "pool_size": 8}), ("poseface", {"pose_dim": 4})])
+def test_train_evaluate_register(paper, extra, tiny_dataset, tmp_path, home):
+    from paperline.core import experiments
+
+    cfg = get_paper(paper).train_config({**TINY, **extra})
+    model_path = tmp_path / "model" / "model.pt"
+    run_id, history = face.train(str(tiny_dataset), str(model_path), cfg, paper, "t", {})
+    metrics = face.evaluate(str(tiny_dataset), str(model_path), str(tmp_path / "eval"), run_id)
+    version = promotion.register(str(model_path), run_id, f"{paper}-stages", metrics[face.METRIC],
+                                 metrics["eval_data_md5"])
+    assert version == "1"
+    run = experiments.client().get_run(run_id)
+    assert {"verification_accuracy", "frontal_profile_accuracy", "accuracy_yaw_60_90"} <= set(run.data.metrics)
+    arts = {f.path for f in experiments.client().list_artifacts(run_id, "evaluation")}
+    assert {"evaluation/roc.png", "evaluation/yaw.png"} <= arts
+    if paper == "poseface":
+        assert {"ortho", "pose_mse", "yaw_mae_deg"} <= set(run.data.metrics)
+        assert "figures/margin_vs_yaw.png" in {f.path for f in experiments.client().list_artifacts(run_id, "figures")}
+    else:
+        assert run.data.params["pool_size"] == "8" and "loss" in run.data.metrics

@@ -1,0 +1,123 @@
+"""The face pipelines end to end: `paperline run mv-softmax` through kfp.local on a tiny dataset, then
+bad input, the distributed launcher and a Search-Softmax round.
+
+Each bad input must give a clear error naming the file or parameter, a non-zero exit, no new model
+version and an unchanged `champion`.
+"""
+
+import pytest
+from support.cli import full_log, registry, run_cli
+
+pytestmark = pytest.mark.e2e
+
+TINY = ["--set", "epochs=1", "--set", "width=0.25", "--set", "input_size=32", "--set", "embedding_size=16",
+        "--set", "batch_size=8", "--set", "threads=1", "--set", "model_name=e2e-model"]
+
+
+def _registry(home):
+    return registry(home, "e2e-model")
+
+
+@pytest.fixture(scope="module")
+def first_run(tiny_dataset, tmp_path_factory):
+    home = tmp_path_factory.mktemp("e2e-home")
+    res = run_cli(["run", "mv-softmax", "--set", f"data_path={tiny_dataset}", *TINY], home)
+    return home, res
+
+
+def test_pipeline_runs_registers_and_promotes(first_run):
+    home, res = first_run
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    assert "verification accuracy (10-fold):" in res.stdout
+    assert "e2e-model version 1" in res.stdout and "promotion: promoted" in res.stdout
+    assert "mlflow ui --backend-store-uri sqlite:///" in res.stdout and "MLflow run: " in res.stdout
+    versions, champ = _registry(home)
+    assert versions == [1] and champ == "1"
+    from paperline.core import experiments
+
+    v = experiments.client().get_model_version("e2e-model", "1")
+    run = experiments.client().get_run(v.tags["run_id"])
+    assert run.data.tags["paper"] == "mv-softmax" and run.data.tags["kfp.run_id"]
+    assert run.data.tags["data_md5"] and "verification_accuracy" in run.data.metrics
+    assert "rank1" in run.data.metrics and run.data.tags["promotion.decision"] == "promoted"
+
+
+def _corrupt_image(ds):
+    victim = sorted((ds / "train" / "images").rglob("*.jpg"))[5]
+    victim.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg")
+    return victim.name
+
+
+def _drop_pair_file(ds):
+    name, i = (ds / "verify" / "pairs.txt").read_text().splitlines()[1].split("\t")[:2]
+    victim = ds / "verify" / "images" / name / f"{name}_{int(i):04d}.jpg"
+    victim.unlink()
+    return victim.name
+
+
+@pytest.mark.parametrize("breaker", [_corrupt_image, _drop_pair_file])  # a truncated train.rec: test_validation
+def test_bad_dataset_fails_cleanly(first_run, tiny_dataset, tmp_path, breaker):
+    import shutil
+
+    home, res = first_run
+    assert res.returncode == 0
+    before = _registry(home)
+    ds = tmp_path / "face"
+    shutil.copytree(tiny_dataset, ds)
+    expected = breaker(ds)
+    bad = run_cli(["run", "mv-softmax", "--set", f"data_path={ds}", *TINY], home)
+    assert bad.returncode != 0
+    assert expected in bad.stderr and "validate-face" in bad.stderr, bad.stderr[-2000:]
+    assert _registry(home) == before
+
+
+@pytest.mark.parametrize("override,message", [("head=sphereface", "unknown head 'sphereface'"),
+                                               ("lr=fast", "parameter 'lr' expects float, got 'fast'")])
+def test_bad_parameters_fail_before_any_task(first_run, override, message):
+    home, _ = first_run
+    before = _registry(home)
+    bad = run_cli(["run", "mv-softmax", "--set", override], home)
+    assert bad.returncode == 2 and message in bad.stderr
+    assert "Executing task" not in bad.stdout + bad.stderr
+    assert _registry(home) == before
+
+
+def test_distributed_launcher_trains_under_torchrun_in_kfp_local(first_run, tiny_dataset):
+    """kfp.local hands the launcher an empty TaskConfig, so it trains under local torchrun (2 processes)
+    and the rest of the pipeline registers the model as usual."""
+    home, _ = first_run
+    versions_before, _ = _registry(home)
+    res = run_cli(["run", "mv-softmax", "--procs", "2", "--set", f"data_path={tiny_dataset}", *TINY], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = full_log(res)
+    assert "train-face-distributed" in out and "torchrun --standalone, 2 process(es)" in out
+    versions, _ = _registry(home)
+    assert versions == versions_before + [versions_before[-1] + 1]
+    from paperline.core import experiments
+
+    v = experiments.client().get_model_version("e2e-model", str(versions[-1]))
+    run = experiments.client().get_run(v.tags["run_id"])
+    assert run.data.tags["launcher"] == "torchrun" and run.data.params["procs_per_node"] == "2"
+    assert "verification_accuracy" in run.data.metrics
+
+
+def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
+    """One search round (2 sampled candidates + the baseline in a ParallelFor, Collected into the
+    update), the report, then the full training, evaluation and registration."""
+    home = tmp_path / "home"
+    res = run_cli(["run", "search-softmax", "--set", f"data_path={tiny_dataset}", *TINY, "--set", "candidates=2"], home,
+               env={"PAPERLINE_SEARCH_ROUNDS": "1"})
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = full_log(res)
+    assert "round 0 candidate 2" in out and "(fixed-margin baseline)" in out and "search-candidate" in out
+    assert "e2e-model version 1" in res.stdout
+    versions, _ = _registry(home)
+    from paperline.core import experiments
+
+    run = experiments.client().get_run(experiments.client().get_model_version("e2e-model", "1").tags["run_id"])
+    assert run.data.tags["search.verdict"].startswith("the search found a candidate")
+    assert float(run.data.params["alpha"]) < 0 and run.data.params["head"] == "search"
+    names = {f.path for f in experiments.client().list_artifacts(run.info.run_id, "search")}
+    assert names == {"search/search_history.md", "search/search.html"}
+
+

@@ -1,0 +1,45 @@
+"""Running the `paperline` command as a user would, in a home of its own, and reading that home's registry."""
+
+import os
+import subprocess
+import sys
+
+
+def run_cli(args, home, timeout=600, env=None):
+    """`python -m paperline.cli ARGS` with PAPERLINE_HOME=home (its own sqlite MLflow store)."""
+    env = {**os.environ, "PAPERLINE_HOME": str(home), **(env or {})}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    cmd = [sys.executable, "-m", "paperline.cli", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
+
+
+def open_home(home):
+    """Points this process's MLflow client at `home`'s store; returns the client."""
+    os.environ["PAPERLINE_HOME"] = str(home)
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    from paperline.core import experiments
+
+    return experiments.client()
+
+
+def registry(home, name):
+    """(sorted version numbers, champion version or None) of registered model `name` in `home`."""
+    from paperline.core import promotion
+
+    c = open_home(home)
+    versions = sorted(int(v.version) for v in c.search_model_versions(f"name='{name}'"))
+    champ = promotion.champion(name)
+    return versions, (str(champ.version) if champ else None)
+
+
+def full_log(res) -> str:
+    """The full kfp.local output of a `paperline run` (the file its `full log:` line names): what the
+    tasks printed, which the console shows only as one line per task."""
+    from pathlib import Path
+
+    out = res.stdout + res.stderr
+    marker = next((line for line in out.splitlines() if "full log: " in line), None)
+    if marker is None:
+        return out
+    path = marker.split("full log: ", 1)[1].strip().rstrip(")")
+    return out + (Path(path).read_text() if Path(path).is_file() else "")

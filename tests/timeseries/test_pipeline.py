@@ -1,0 +1,35 @@
+"""The kdctime pipeline end to end through kfp.local on ItalyPowerDemand."""
+
+import pytest
+from support.cli import full_log, open_home, run_cli
+
+pytestmark = pytest.mark.e2e
+
+def test_kdctime_pipeline(tmp_path):
+    """Teacher members in a ParallelFor, soft labels, KDCT calibration, the student, ROCKET in the same
+    run, registration; `paperline report` prints the paper's rows beside ours. (Bad input stops at
+    validate-ucr, which every training step waits for: tests/test_kdctime.py and the compile test.)"""
+    from paperline.timeseries.build import UCRDataConfig, build_ucr_dataset
+
+    data = tmp_path / "ucr"
+    build_ucr_dataset(data, UCRDataConfig(datasets=["ItalyPowerDemand"]))
+    home = tmp_path / "home"
+    args = ["--set", "dataset=ItalyPowerDemand", "--set", "epochs=2", "--set", "members=2",
+            "--set", "rocket_kernels=200", "--set", "threads=1", "--set", "model_name=kdct-e2e"]
+    res = run_cli(["run", "kdctime", "--set", f"data_path={data}", *args], home)
+    assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+    out = full_log(res)
+    assert "teacher member 2/2 on ItalyPowerDemand" in out and "teacher (2 nets)" in out
+    assert "ROCKET (200 kernels) fitted on 67 series" in out and "kdct-e2e version 1" in res.stdout
+    c = open_home(home)
+    run = c.get_run(c.get_model_version("kdct-e2e", "1").tags["run_id"])
+    assert run.data.tags["dataset"] == "ItalyPowerDemand" and run.data.params["variant"] == "kdct"
+    assert {"accuracy", "teacher_accuracy", "rocket_accuracy", "speedup_vs_rocket", "mispredicted_share",
+            "teacher_train_accuracy"} <= set(run.data.metrics)
+    assert 0.5 < run.data.metrics["rocket_accuracy"] <= 1
+    assert "evaluation/comparison.png" in {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
+    rep = run_cli(["report", "kdctime"], home)
+    assert rep.returncode == 0 and "two orders of magnitude" in rep.stdout
+    assert f"latest run {run.info.run_id}" in rep.stdout and "real UCR test split of ItalyPowerDemand" in rep.stdout
+
+
