@@ -90,12 +90,9 @@ def main():
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=2))
     if a.plot:
-        import matplotlib
+        from paperline.core.figures import figure, save_png
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(6, 4), dpi=120)
+        fig, ax = figure(figsize=(6, 4), dpi=120)
         for refine, style in ((False, "o--"), (True, "s-")):
             r = sorted((x for x in rows if x["refined"] == refine and not x["landmarks"].startswith("pred")),
                        key=lambda x: x["nme"])
@@ -109,9 +106,8 @@ def main():
         ax.set_title("Landmark error → annotation error")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-        fig.tight_layout()
         Path(a.plot).parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(a.plot)
+        save_png(fig, a.plot)
     print("| landmarks | NME % | masks | mean F1 | skin | brows | eyes | nose | lips | in-mouth | hair | ms/img |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -90,12 +90,9 @@ def one(head: str, classes: int, dim: int, batch: int, steps: int, pool: int, th
 
 
 def plot(rows, path):
-    import matplotlib
+    from paperline.core.figures import figure, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4), dpi=120)
+    fig, (ax1, ax2) = figure(1, 2, figsize=(10, 4), dpi=120)
     for head in ("fc", "partial_fc", "dcp"):
         r = sorted((x for x in rows if x["head"] == head), key=lambda x: x["classes"])
         ax1.plot([x["classes"] for x in r], [x["step_seconds"] * 1e3 for x in r], marker="o", label=head)
@@ -107,9 +104,8 @@ def plot(rows, path):
         ax.set_ylabel(label)
         ax.grid(alpha=0.3, which="both")
         ax.legend()
-    fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    save_png(fig, path)
 
 
 def main():

@@ -111,13 +111,10 @@ def table(summary: dict) -> str:
 
 
 def plot(summary: dict, out: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from paperline.core.figures import figure, save_png
 
     names = list(summary)
-    fig, (a, b) = plt.subplots(1, 2, figsize=(13, 4.2), gridspec_kw={"width_ratios": [3, 1.4]})
+    fig, (a, b) = figure(1, 2, figsize=(13, 4.2), gridspec_kw={"width_ratios": [3, 1.4]})
     w = 0.8 / len(METHODS)
     for i, m in enumerate(METHODS):
         a.bar(np.arange(len(names)) + i * w, [summary[n]["accuracy_mean"][m] for n in names], w,
@@ -134,9 +131,8 @@ def plot(summary: dict, out: Path, title: str) -> None:
     b.set_xticks(np.arange(len(names)) + 0.27, names, rotation=30, fontsize=8)
     b.set_ylabel("inference ms per series (log)")
     b.legend(fontsize=8)
-    fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    save_png(fig, out, dpi=110)
 
 
 def main():

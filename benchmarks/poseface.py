@@ -59,13 +59,10 @@ def estimator_error(data: Path) -> dict:
 
 
 def plot(summary: dict, out: Path, title: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from paperline.core.figures import figure, save_png
 
     labels = ["all pairs", "|yaw| 0-30°", "30-60°", "60-90°", "frontal-profile"]
-    fig, ax = plt.subplots(figsize=(8, 4), dpi=120)
+    fig, ax = figure(figsize=(8, 4), dpi=120)
     width = 0.8 / len(summary)
     for i, (name, s) in enumerate(summary.items()):
         mean = [s[k][0] for k in SHOWN]
@@ -79,10 +76,8 @@ def plot(summary: dict, out: Path, title: str):
     ax.set_title(title)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out)
-    plt.close(fig)
+    save_png(fig, out)
 
 
 def main():

@@ -49,12 +49,9 @@ def time_to(history, target, key):
 
 
 def plot(runs, target, path):
-    import matplotlib
+    from paperline.core.figures import figure, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4), dpi=120)
+    fig, (ax1, ax2) = figure(1, 2, figsize=(11, 4), dpi=120)
     for r in runs:
         label = f"{r['schedule']} ({r['epochs']} ep, seed {r['seed']})"
         t = [h["epoch"] for h in r["history"]]
@@ -70,9 +67,8 @@ def plot(runs, target, path):
     ax1.legend(fontsize=7)
     ax1.grid(alpha=0.3)
     ax2.grid(alpha=0.3)
-    fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    save_png(fig, path)
 
 
 def main():

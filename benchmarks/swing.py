@@ -132,12 +132,9 @@ def lookups(index_parquet: Path, work: Path, n: int = 20_000) -> dict:
 
 
 def plot(results: list[dict], path: Path) -> None:
-    import matplotlib
+    from paperline.core.figures import figure, save_png
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.8))
+    fig, (a, b) = figure(1, 2, figsize=(10, 3.8))
     for engine, colour in (("numba", "tab:blue"), ("spark", "tab:orange")):
         rows = [r for r in results if engine in r]
         if not rows:
@@ -156,10 +153,8 @@ def plot(results: list[dict], path: Path) -> None:
     b.set_xlabel("clicks (pv rows)")
     b.set_ylabel("peak RSS of the process tree (MB)")
     fig.suptitle("Swing index build, caps 1000 items/user, 1000 users/anchor, top-100, 2 cores", fontsize=10)
-    fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_png(fig, path, dpi=110)
 
 
 def main() -> None:

@@ -31,6 +31,13 @@ def test_pipeline_runs_registers_and_promotes(first_run):
     assert "verification accuracy (10-fold):" in res.stdout
     assert "e2e-model version 1" in res.stdout and "promotion: promoted" in res.stdout
     assert "mlflow ui --backend-store-uri sqlite:///" in res.stdout and "MLflow run: " in res.stdout
+    # quiet by default: one line per task, then the summary; kfp.local's output is in the run's log
+    tasks = ["ingest", "validate-face", "train-face", "evaluate-face", "index-build-face", "register-model",
+             "promote-model"]
+    assert [ln.split()[0] for ln in res.stdout.splitlines() if ln.startswith("  ")] == tasks
+    assert len(res.stdout.splitlines()) < 20 and "Executing task" not in res.stdout + res.stderr
+    log = full_log(res)
+    assert "Executing task" in log and "executor_input" in log and "verification accuracy" in log
     versions, champ = _registry(home)
     assert versions == [1] and champ == "1"
     from paperline.core import experiments
@@ -40,6 +47,9 @@ def test_pipeline_runs_registers_and_promotes(first_run):
     assert run.data.tags["paper"] == "mv-softmax" and run.data.tags["kfp.run_id"]
     assert run.data.tags["data_md5"] and "verification_accuracy" in run.data.metrics
     assert "rank1" in run.data.metrics and run.data.tags["promotion.decision"] == "promoted"
+    assert run.info.run_name == "mv-softmax mv_am seed=0" and run.info.status == "FINISHED"
+    ds = run.inputs.dataset_inputs[0].dataset
+    assert ds.digest == run.data.tags["data_md5"] and run.data.tags["data_uri"] in ds.source
 
 
 def _corrupt_image(ds):

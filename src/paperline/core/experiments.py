@@ -18,6 +18,7 @@ from paperline.core.errors import PaperlineError
 
 def mlflow():
     os.environ.setdefault("MLFLOW_TRACKING_URI", settings.tracking_uri())
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # quiet: a download is not long work
     import mlflow as _mlflow
 
     _mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
