@@ -17,7 +17,7 @@ from typing import Callable, Protocol
 import torch
 from tqdm import tqdm
 
-from paperline.core.checkpoint import load_file, save_atomic
+from paperline.core.checkpoint import load_file, rng_state, save_atomic, set_rng_state
 from paperline.core.errors import ConfigError
 
 CHECKPOINT = "checkpoint.pt"
@@ -33,6 +33,37 @@ class Trainer(Protocol):
     def state_dict(self) -> dict: ...
 
     def load_state_dict(self, state: dict) -> None: ...
+
+
+class OneCycleTrainer:
+    """The part of a trainer that steps AdamW under a one-cycle schedule and draws its order and
+    augmentation from one numpy Generator (the landmark and parsing trainers): built in the same
+    order (threads, seeds, then the network), checkpointed the same way. Subclasses add `train_epoch`."""
+
+    def __init__(self, build_model, cfg, samples: int):
+        import numpy as np
+
+        from paperline.core.device import pick_device, seed_everything, set_threads
+
+        set_threads(cfg.threads)
+        seed_everything(cfg.seed)
+        self.cfg, self.device = cfg, pick_device(cfg.device)
+        self.rng = np.random.default_rng(cfg.seed)
+        self.model = build_model().to(self.device)
+        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        self.steps_per_epoch = max(1, samples // cfg.batch_size)
+        total = self.steps_per_epoch * cfg.epochs
+        self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, cfg.lr, total_steps=total, pct_start=0.1)
+
+    def state_dict(self) -> dict:
+        return {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
+                "scheduler": self.sched.state_dict(), "rng": rng_state(self.rng)}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.sched.load_state_dict(state["scheduler"])
+        set_rng_state(self.rng, state["rng"])
 
 
 def checkpoint_path(work_dir: str | Path) -> Path:

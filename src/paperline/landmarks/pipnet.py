@@ -24,12 +24,11 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from paperline.core.checkpoint import model_factory, rng_state, set_rng_state
+from paperline.core.checkpoint import model_factory
 from paperline.core.config import param
-from paperline.core.device import pick_device, seed_everything, set_threads
 from paperline.core.digest import read_file
 from paperline.core.errors import ConfigError, DataError
-from paperline.core.loop import run_epochs
+from paperline.core.loop import OneCycleTrainer, run_epochs
 from paperline.faceimage.augment import apply_points, augment, box_to_crop, invert, warp
 from paperline.faceimage.formats import read_image, read_landmarks
 from paperline.faceimage.layouts import Item, read_jd_split, read_lapa_split, read_rect
@@ -160,31 +159,13 @@ def pipnet(config: dict) -> PIPNet:
     return model
 
 
-class LandmarkTrainer:
+class LandmarkTrainer(OneCycleTrainer):
     """One epoch of PIPNet on cropped faces (the epoch loop is paperline.core.loop)."""
 
     def __init__(self, crops: np.ndarray, pts: np.ndarray, cfg: LandmarkConfig):
         cfg.check()
-        set_threads(cfg.threads)
-        seed_everything(cfg.seed)
-        self.cfg, self.crops, self.pts = cfg, crops, pts
-        self.device = pick_device(cfg.device)
-        self.rng = np.random.default_rng(cfg.seed)
-        self.model = pipnet(asdict(cfg)).to(self.device)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        self.steps_per_epoch = max(1, len(crops) // cfg.batch_size)
-        total = self.steps_per_epoch * cfg.epochs
-        self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, cfg.lr, total_steps=total, pct_start=0.1)
-
-    def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-                "scheduler": self.sched.state_dict(), "rng": rng_state(self.rng)}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["optimizer"])
-        self.sched.load_state_dict(state["scheduler"])
-        set_rng_state(self.rng, state["rng"])
+        self.crops, self.pts = crops, pts
+        super().__init__(lambda: pipnet(asdict(cfg)), cfg, len(crops))
 
     def train_epoch(self, epoch: int, progress) -> dict:
         cfg, model = self.cfg, self.model

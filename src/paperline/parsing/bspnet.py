@@ -22,11 +22,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from paperline.core.checkpoint import model_factory, rng_state, set_rng_state
+from paperline.core.checkpoint import model_factory
 from paperline.core.config import param
-from paperline.core.device import pick_device, seed_everything, set_threads
 from paperline.core.errors import ConfigError
-from paperline.core.loop import run_epochs
+from paperline.core.loop import OneCycleTrainer, run_epochs
 from paperline.faceimage.augment import augment
 from paperline.parsing.metrics import NUM_CLASSES, boundary
 
@@ -121,33 +120,15 @@ def bspnet(config: dict) -> BSPNet:
     return model
 
 
-class ParsingTrainer:
+class ParsingTrainer(OneCycleTrainer):
     """One epoch of BSPNet (the epoch loop is paperline.core.loop). images (N,S,S,3) uint8, labels
     (N,S,S) class ids; landmarks travel with the flips (unused by the loss, kept so augmentation is
     the one shared function)."""
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, landmarks: np.ndarray, cfg: ParsingConfig):
         cfg.check()
-        set_threads(cfg.threads)
-        seed_everything(cfg.seed)
-        self.cfg, self.images, self.labels, self.landmarks = cfg, images, labels, landmarks
-        self.device = pick_device(cfg.device)
-        self.rng = np.random.default_rng(cfg.seed)
-        self.model = bspnet(asdict(cfg)).to(self.device)
-        self.opt = torch.optim.AdamW(self.model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        self.steps_per_epoch = max(1, len(images) // cfg.batch_size)
-        total = self.steps_per_epoch * cfg.epochs
-        self.sched = torch.optim.lr_scheduler.OneCycleLR(self.opt, cfg.lr, total_steps=total, pct_start=0.1)
-
-    def state_dict(self) -> dict:
-        return {"model": self.model.state_dict(), "optimizer": self.opt.state_dict(),
-                "scheduler": self.sched.state_dict(), "rng": rng_state(self.rng)}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["optimizer"])
-        self.sched.load_state_dict(state["scheduler"])
-        set_rng_state(self.rng, state["rng"])
+        self.images, self.labels, self.landmarks = images, labels, landmarks
+        super().__init__(lambda: bspnet(asdict(cfg)), cfg, len(images))
 
     def train_epoch(self, epoch: int, progress) -> dict:
         cfg, model = self.cfg, self.model
