@@ -21,7 +21,7 @@ def _start(family, work, out):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-@pytest.mark.parametrize("family", ["face", "landmarks", "timeseries"])
+@pytest.mark.parametrize("family", ["face", "f2c", "landmarks", "timeseries"])
 def test_a_killed_run_resumes_to_the_same_weights(family, tmp_path):
     straight = _start(family, tmp_path / "w1", tmp_path / "straight.pt")
     assert straight.wait(300) == 0, straight.stdout.read()

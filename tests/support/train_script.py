@@ -18,6 +18,13 @@ def main(family: str, work: str, out: str) -> None:
                               epochs=6, batch_size=16, lr=0.05, warmup_epochs=0.5, threads=1)
         images, labels = rng.integers(0, 255, (96, 32, 32, 3), dtype=np.uint8), np.arange(96) % 8
         model, history = train_face(images, labels, cfg, work)
+    elif family == "f2c":
+        from paperline.face.f2c import F2CTrainConfig, train_f2c
+
+        cfg = F2CTrainConfig(width=0.25, input_size=32, embedding_size=16, epochs=6, batch_size=8, pool_size=12,
+                             lr=0.05, threads=1)
+        images, labels = rng.integers(0, 255, (96, 32, 32, 3), dtype=np.uint8), np.arange(96) % 12
+        model, history = train_f2c(images, labels, cfg, work)
     elif family == "landmarks":
         from paperline.landmarks.pipnet import LandmarkConfig, train_landmarks
 
