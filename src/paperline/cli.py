@@ -38,7 +38,8 @@ def list_papers():
 
 
 @data_app.command("build")
-def data_build(name: str = typer.Argument(..., help="Dataset name, e.g. face, parsing, ucr, interactions (an unknown name lists them all)"),
+def data_build(name: str = typer.Argument(..., help="Dataset name, e.g. face, parsing, ucr, interactions (an "
+                                          "unknown name lists them all)"),
                out: Path = typer.Option(None, "--out", "-o", help="Output directory (default data/NAME)"),
                params: Path = typer.Option(Path("params.yaml"), help="params.yaml to read sizes and seed from"),
                set_: List[str] = typer.Option([], "--set", help=SET_HELP)):

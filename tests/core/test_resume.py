@@ -17,7 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[1] / "support" / "train_script.py"
 
 def _start(family, work, out):
     """The training script in its own process; its output goes to OUT.log (a pipe could fill up)."""
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PAPERLINE_CHECKPOINT_SECONDS": "0"}  # a checkpoint every epoch
     log = open(f"{out}.log", "a")
     return subprocess.Popen([sys.executable, str(SCRIPT), family, str(work), str(out)], env=env, stdout=log,
                             stderr=subprocess.STDOUT, text=True)
@@ -69,7 +69,7 @@ def test_a_checkpoint_of_another_config_is_refused(tmp_path):
         def load_state_dict(self, state):
             self.w = state["w"]
 
-    history = run_epochs(Tiny(), 3, {"lr": 1}, tmp_path, line=lambda r: None)
+    history = run_epochs(Tiny(), 3, {"lr": 1}, tmp_path, line=lambda r: None)  # (the last epoch always saves)
     assert [r["loss"] for r in history] == [1.0, 2.0, 3.0] and [r["epoch"] for r in history] == [1, 2, 3]
     again = Tiny()
     assert run_epochs(again, 3, {"lr": 1}, tmp_path) == history and float(again.w) == 3.0  # nothing left to run

@@ -3,13 +3,15 @@
 A trainer is the science of one epoch (`train_epoch`) and the state it needs to continue
 (`state_dict` / `load_state_dict`: weights, optimiser, scheduler, its RNGs as tensors). The loop owns
 the rest, the same way for every family: a progress bar, timing, the history, the `on_epoch`
-callback (MLflow metrics), and after every epoch an atomic checkpoint in `work_dir`. Started again
-with the same config, it resumes from the last complete epoch and ends with the weights an
-uninterrupted run would have had.
+callback (MLflow metrics), and an atomic checkpoint in `work_dir` after an epoch (at most one every
+PAPERLINE_CHECKPOINT_SECONDS, default 10, so thousands of short epochs do not spend their time
+writing; always after the last). Started again with the same config, it resumes from the last
+checkpoint and ends with the weights an uninterrupted run would have had.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Callable, Protocol
@@ -95,6 +97,8 @@ def run_epochs(trainer: Trainer, epochs: int, config: dict, work_dir: str | Path
         if main_process:
             print(f"resumed from {ckpt} after epoch {start}", flush=True)
     train_seconds = history[-1].get("train_seconds", 0.0) if history else 0.0
+    interval = float(os.environ.get("PAPERLINE_CHECKPOINT_SECONDS", "10"))
+    last_save = time.monotonic()
     overall = None
     if not per_epoch_bar:
         overall = tqdm(total=epochs, initial=start, desc=desc, unit="epoch", mininterval=2, leave=False,
@@ -134,10 +138,13 @@ def run_epochs(trainer: Trainer, epochs: int, config: dict, work_dir: str | Path
                 print(text, flush=True)
             if on_epoch:
                 on_epoch(epoch + 1, rec)
-            if ckpt is not None:
-                save_atomic({"config": config, "epoch": epoch + 1, "history": history, "trainer": trainer.state_dict(),
-                             "torch_rng": torch.get_rng_state()}, ckpt)
-        if stop is not None and stop():
+        stopping = stop is not None and stop()
+        last = epoch + 1 == epochs or stopping
+        if ckpt is not None and main_process and (last or time.monotonic() - last_save >= interval):
+            save_atomic({"config": config, "epoch": epoch + 1, "history": history, "trainer": trainer.state_dict(),
+                         "torch_rng": torch.get_rng_state()}, ckpt)
+            last_save = time.monotonic()
+        if stopping:
             break
     if overall is not None:
         overall.close()
