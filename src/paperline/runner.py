@@ -68,10 +68,12 @@ def ensure_data(paper: Paper, root: Path | None = None) -> None:
     log = settings.home() / "logs" / f"dvc-repro-{data.stage}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     print(f"{paper.data_path} is not built yet: building it (dvc repro {data.stage}) ...", flush=True)
-    dvc = Path(sys.executable).with_name("dvc")
+    bin_dir = Path(sys.executable).parent  # the stage runs `paperline data build`: this installation's
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    dvc = bin_dir / "dvc"
     with open(log, "w") as out:
         res = subprocess.run([str(dvc) if dvc.exists() else "dvc", "repro", data.stage], cwd=root, stdout=out,
-                             stderr=subprocess.STDOUT)
+                             stderr=subprocess.STDOUT, env=env)
     if res.returncode != 0 or not (root / paper.data_path).exists():
         raise PaperlineError(f"building {paper.data_path} failed (log: {log}); run `dvc repro {data.stage}` "
                              f"(or `make data`) in {root} and try again")
