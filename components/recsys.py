@@ -98,10 +98,12 @@ def publish_index(index: Input[Model], split: Input[Dataset], run_id: str, index
     from paperline.core.errors import task_errors
 
     with task_errors():
+        from paperline.core.experiments import failing_run
         from paperline.recsys import stages
 
         uri = stages.index_uri(index_root, run_id)
         meta = {"mlflow_run_id": run_id, **dict(split.metadata), **dict(index.metadata)}
-        stages.publish(index.path, uri, meta, published.path, run_id)
+        with failing_run(run_id):
+            stages.publish(index.path, uri, meta, published.path, run_id)
         published.metadata.update({"uri": uri})
         return uri

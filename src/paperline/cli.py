@@ -65,12 +65,11 @@ def data_build(name: str = typer.Argument(..., help="Dataset name, e.g. face, pa
 
 def params_table(name: str) -> str:
     """Every parameter of a paper's pipeline: name, type, default (the embedded one) and meaning."""
-    from paperline.core.config import describe
+    from paperline.core.config import describe, type_name
     from paperline.core.papers import get_paper
 
     paper = get_paper(name)
-    rows = [(k, p.type.__name__, p.default if k != "model_name" else paper.model_name, p.help)
-            for k, p in paper.pipeline_params.items()]
+    rows = [(k, type_name(p.type), p.default, p.help) for k, p in paper.pipeline_params.items()]
     if paper.config_cls is not None:
         rows += describe(paper.config_cls, paper.embedded)
     width = max(len(r[0]) for r in rows)
@@ -96,7 +95,9 @@ class _RunCommand(typer.core.TyperCommand):
 
     def format_help(self, ctx, formatter):
         super().format_help(ctx, formatter)
-        paper = next((a for a in sys.argv[2:] if not a.startswith("-")), None)
+        # Click runs --help before it stores the arguments, so the paper is read from the command line
+        words = sys.argv[sys.argv.index("run") + 1:] if "run" in sys.argv else []
+        paper = next((a for a in words if not a.startswith("-")), None)
         if paper:
             try:
                 formatter.write("\n" + params_table(paper) + "\n")
@@ -247,8 +248,8 @@ def runs(host: Optional[str] = HOST_OPT, experiment: Optional[str] = typer.Optio
 @app.command()
 def promote(model: str = typer.Argument(..., help="Registered model name, e.g. paperline-swing"),
             version: Optional[str] = typer.Option(None, help="Candidate version (default: the challenger)"),
-            dataset: Optional[Path] = typer.Option(None, help="The candidate's evaluation data, to re-evaluate a "
-                                                               "champion that was evaluated on other data")):
+            dataset: Optional[Path] = typer.Option(None, exists=True, help="The candidate's evaluation data, to "
+                                                   "re-evaluate a champion that was evaluated on other data")):
     """The promotion gate, by hand, for any paper: move `champion` if the candidate beats it on the
     paper's gate metric (its direction and re-evaluation as the paper declares them)."""
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import sys
 from pathlib import Path
@@ -79,13 +80,25 @@ def ensure_data(paper: Paper, root: Path | None = None) -> None:
                              f"(or `make data`) in {root} and try again")
 
 
+def check_kfp_local_arguments(args: dict) -> None:
+    """kfp.local's SubprocessRunner rewrites every `python3` inside a task's arguments to the path of this
+    interpreter (kfp 2.17, `replace_python_executable`), which would silently send a task to another
+    path (a dataset inside a virtualenv's site-packages, say): refuse those values before any task runs."""
+    for key, value in args.items():
+        if "python3" in json.dumps(value):
+            raise ConfigError(f"{key!r} contains 'python3', which kfp.local rewrites in task arguments "
+                              f"({value!r}); copy or link it to a path without it")
+
+
 def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
     from paperline.core.tasklog import capture
 
     paper = get_paper(paper_name)
-    args = local_defaults(paper, pipeline_arguments(paper, overrides))
-    if args.get("data_repo") == str(settings.project_root()) and "data_path" not in args:
+    given = pipeline_arguments(paper, overrides)
+    if "data_repo" not in given and "data_path" not in given:  # the embedded default
         ensure_data(paper)
+    args = local_defaults(paper, given)
+    check_kfp_local_arguments({**args, "PAPERLINE_HOME": str(settings.home())})  # task outputs live there too
     func = load_pipeline(paper)
     os.environ["MLFLOW_TRACKING_URI"] = settings.tracking_uri()  # the task subprocesses inherit it
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")

@@ -91,3 +91,13 @@ def test_the_console_gets_one_line_per_task_and_the_file_everything(tmp_path):
     assert log.failed == ["train-b"]
     report = log.failure_report()
     assert "train-b" in report and "ValueError: bad label 12" in report and "json" not in report
+
+
+def test_a_path_kfp_local_would_rewrite_is_refused_before_any_task(tmp_path):
+    """kfp.local turns every `python3` in a task's arguments into this interpreter's path."""
+    data = tmp_path / "lib" / "python3.11" / "ucr"
+    res = subprocess.run([sys.executable, "-m", "paperline.cli", "run", "kdctime", "--set", f"data_path={data}"],
+                         capture_output=True, text=True, env={**__import__("os").environ,
+                                                              "PAPERLINE_HOME": str(tmp_path / "home")})
+    assert res.returncode == 2 and "contains 'python3', which kfp.local rewrites" in res.stderr, res.stderr
+    assert "running kdctime" not in res.stdout

@@ -72,12 +72,12 @@ def load_file(path: str | Path) -> dict:
             from None
 
 
-def save_model(model: torch.nn.Module, path: str | Path, factory, config: dict | None = None) -> None:
-    """The weights, the factory that builds the network and its config (default: the `config` the
-    factory left on the model)."""
+def save_model(model: torch.nn.Module, path: str | Path, factory) -> None:
+    """The weights, the factory that builds the network and its config (the `config` the factory
+    left on the model)."""
     if not getattr(factory, "is_model_factory", False):
         raise TypeError(f"{factory!r} is not a @model_factory")
-    config = model.config if config is None else config
+    config = model.config
     json.dumps(config)  # plain data only: fails here, not when loading
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     save_atomic({"format": FORMAT, "factory": factory.factory_key, "config": config, "state_dict": state}, path)
@@ -95,11 +95,6 @@ def load_model(path: str | Path) -> torch.nn.Module:
         raise DataError(f"{path}: weights do not fit the network its config builds: {str(e).splitlines()[0]}") \
             from None
     return model.eval()
-
-
-def model_config(path: str | Path) -> dict:
-    """The factory config a model file was saved with."""
-    return load_file(path)["config"]
 
 
 def rng_state(rng: np.random.Generator) -> torch.Tensor:

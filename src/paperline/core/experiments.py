@@ -129,9 +129,6 @@ class Run:
     def on_epoch(self, epoch: int, rec: dict) -> None:
         log_metrics(self.id, rec, step=epoch)
 
-    def set_tags(self, tags: dict) -> None:
-        set_tags(self.id, tags)
-
     def log_artifact(self, path: str, artifact_path: str | None = None) -> None:
         log_artifact(self.id, path, artifact_path)
 

@@ -13,7 +13,7 @@ class PaperlineModel(PythonModel):
 
         from paperline.core.papers import get_paper
 
-        self._predict = get_paper(context.model_config["paper"]).served(Path(context.artifacts["model"]))
+        self._predict = get_paper(context.model_config["paper"]).predictor(Path(context.artifacts["model"]))
 
     def predict(self, context, model_input, params=None):
         """The paper's own input (an array for a torch model, a table of item ids for an index), so no

@@ -74,12 +74,6 @@ class Paper:
     trainer: Callable | None = None
     train_data: Callable | None = None
 
-    def __post_init__(self):
-        if self.served is None:
-            from paperline.core.checkpoint import predictor
-
-            self.served = predictor
-
     @property
     def runs(self) -> bool:
         return self.pipeline is not None
@@ -108,11 +102,19 @@ class Paper:
         variant = value if isinstance(value, str) else f"{self.variant_field}={value}"
         return run_name(self.name, variant, getattr(cfg, "seed", None))
 
+    def predictor(self, artifact: Path):
+        """`predict(input)` over a registered artifact: the paper's own loader, else a torch model file's."""
+        if self.served is not None:
+            return self.served(artifact)
+        from paperline.core.checkpoint import predictor
+
+        return predictor(artifact)
+
     def requirements(self) -> list[str]:
         """What the registered python-function model needs besides paperline, pinned where it matters."""
-        import torch
+        from importlib.metadata import version
 
-        pins = {"torch": f"torch=={torch.__version__.split('+')[0]}"}
+        pins = {"torch": f"torch=={version('torch').split('+')[0]}"}
         return [pins.get(r, r) for r in self.serving_requirements]
 
 

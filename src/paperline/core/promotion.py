@@ -94,14 +94,6 @@ def model_artifact(uri: str) -> Path:
     return cache / rel
 
 
-def load(path_or_uri: str):
-    """A trained torch model from a file or a registered version."""
-    from paperline.core.checkpoint import load_model
-
-    path = model_artifact(path_or_uri) if str(path_or_uri).startswith("models:/") else path_or_uri
-    return load_model(path)
-
-
 def gate(name: str, version: str, metric_name: str, higher_is_better: bool = True, reevaluate=None) -> dict:
     """Moves `champion` to `version` if it beats the current champion (or there is none)."""
     c = experiments.client()

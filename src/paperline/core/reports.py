@@ -68,6 +68,8 @@ def to_kfp(out_dir: str | Path, values: dict, metrics=None, html=None, markdown=
 
 def log_numbers(metrics, values: dict) -> None:
     """The numbers of `values` onto a KFP Metrics artifact ('@' and '=' made safe, NaN skipped)."""
+    from paperline.core.experiments import metric_key
+
     for k, v in values.items():
         if isinstance(v, (int, float)) and not isinstance(v, bool) and v == v:
-            metrics.log_metric(k.replace("@", "_at_").replace("=", "_"), float(v))
+            metrics.log_metric(metric_key(k), float(v))

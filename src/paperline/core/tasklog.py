@@ -32,7 +32,6 @@ class TaskLog:
         self._task: dict[int, tuple[str, float]] = {}
         self.lines: dict[str, list[str]] = {}  # task -> its last lines
         self.failed: list[str] = []
-        self.finished: list[tuple[str, str, float]] = []
 
     # the file-like surface kfp.local and print() use
     def write(self, text: str) -> int:
@@ -68,7 +67,6 @@ class TaskLog:
             name, status = m.group(1), m.group(2)
             started = self._task.pop(tid, (name, time.perf_counter()))[1]
             took = time.perf_counter() - started
-            self.finished.append((name, status, took))
             if status != "SUCCESS":
                 self.failed.append(name)
             if not self.verbose:

@@ -110,7 +110,7 @@ def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper
         print(f"training {paper} through {how}", flush=True)
         with tempfile.TemporaryDirectory(prefix="paperline-launch-") as tmp:
             out = Path(tmp) / "out"
-            log_figures(run, paper, cfg, tmp)
+            log_figures(run, spec, cfg, tmp)
             if cluster:
                 _train_on_cluster(dataset, out, cfg, image_size, task_config, launch, job_name(paper), api)
             else:

@@ -46,17 +46,16 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, kfp_r
               "train_identities": int(labels.max()) + 1}
     with experiments.training_run(paper, kfp_run_id, data_meta, params, spec.run_name(cfg)) as run:
         work = Path(model_path).parent / "work"
-        log_figures(run, paper, cfg, work)
+        log_figures(run, spec, cfg, work)
         trainer = spec.trainer or train_face
         model, history = trainer(images, labels, cfg, work, on_epoch=run.on_epoch, **extra)
         save_model(model, model_path, face_embedder)
     return run.id, history
 
 
-def log_figures(run, paper: str, cfg, out_dir) -> None:
+def log_figures(run, spec, cfg, out_dir) -> None:
     """The paper's own pictures of its config (X2-Softmax: margin against angle), on the training run."""
-    figures = get_paper(paper).figures
-    for path in figures(cfg, out_dir) if figures else []:
+    for path in spec.figures(cfg, out_dir) if spec.figures else []:
         run.log_artifact(str(path), "figures")
 
 

@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from paperline.core.checkpoint import model_factory
 from paperline.core.config import param
+from paperline.core.device import set_threads
 from paperline.core.errors import ConfigError, DataError
 from paperline.core.loop import run_epochs
 
@@ -279,8 +280,7 @@ class InceptionTrainer:
     def __init__(self, X: np.ndarray, y: np.ndarray, targets: np.ndarray, cfg: TSConfig, seed: int, tau: float,
                  lam: float, desc: str):
         torch.manual_seed(seed)
-        if cfg.threads > 0:
-            torch.set_num_threads(cfg.threads)
+        set_threads(cfg.threads)
         self.dev = dev = device()
         self.tau, self.lam, self.desc = tau, lam, desc
         self.net = inception_net({"classes": targets.shape[1], "depth": cfg.depth, "filters": cfg.filters}).to(dev)

@@ -5,9 +5,9 @@ from paperline.core.papers import Dataset, Paper, Param, common_params
 from paperline.face.build import FaceDataConfig, build_face_dataset
 
 DATA_HELP = "face dataset: train/ (image folder per identity or RecordIO) and verify/ (LFW pairs)"
-# What every face paper's pipeline (pipelines/face.py) takes besides the training config, and reports.
-FACE_PIPELINE_PARAMS = {
-    **common_params("data/face", "", DATA_HELP),
+# What every face paper's pipeline (pipelines/face.py) takes besides the common parameters and the
+# training config, and what it reports.
+FACE_PARAMS = {
     "image_size": Param(int, 112, "side of the dataset's images in pixels (validated)"),
     "min_identities": Param(int, 2, "validation: fewest training identities accepted"),
     "min_images_per_identity": Param(int, 2, "validation: fewest images per training identity"),
@@ -25,7 +25,7 @@ def face_paper(**kw) -> Paper:
     (the champion re-scored on the candidate's pairs), runs named by their head."""
     from paperline.face.stages import reevaluate
 
-    params = {**FACE_PIPELINE_PARAMS, **common_params(kw.get("data_path", "data/face"), kw["model_name"], DATA_HELP)}
+    params = {**common_params(kw.get("data_path", "data/face"), kw["model_name"], DATA_HELP), **FACE_PARAMS}
     defaults = dict(family="face", pipeline_params=params, metrics=FACE_METRICS, gate_metric="verification_accuracy",
                     gate_label="verification accuracy", reevaluate=reevaluate, variant_field="head",
                     serving_requirements=("torch", "numpy", "opencv-python-headless"))
