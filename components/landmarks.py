@@ -16,15 +16,15 @@ def validate_landmarks(dataset: Input[Dataset], layout: str, report: Output[Mark
 
     with task_errors():
         from paperline.core.expectations import report_to
-        from paperline.landmarks import stages
+        from paperline.faceimage.validation import validate_train_test
 
         with report_to(report.path) as report_dir:
-            stats = stages.validate(dataset.path, report_dir, layout)
+            stats = validate_train_test(dataset.path, layout, report_dir)
         metrics.log_metric("images", stats["images"])
 
 
 @gpu_component
-def train_landmarks(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id: str, layout: str,
+def train_landmarks(paper: str, params: str, dataset: Input[Dataset], kfp_run_id: str, layout: str,
                     model: Output[Model], metrics: Output[Metrics]) -> str:
     """Train the 106-point PIPNet; starts the MLflow run of this pipeline run and returns its id."""
     from paperline.core.errors import task_errors
@@ -34,9 +34,9 @@ def train_landmarks(paper: str, config: dict, dataset: Input[Dataset], kfp_run_i
         from paperline.core.reports import log_numbers
         from paperline.landmarks import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg, run_name = get_paper(paper).configure(params)
         run_id, history = stages.train(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata),
-                                       layout)
+                                       layout, run_name=run_name)
         model.metadata.update({"mlflow_run_id": run_id, "model": "PIPNet"})
         log_numbers(metrics, history[-1])
         return run_id

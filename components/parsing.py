@@ -3,7 +3,7 @@ register and promote are the shared ones (components/platform.py)."""
 
 from typing import NamedTuple
 
-from kfp.dsl import HTML, Dataset, Input, Markdown, Metrics, Model, Output
+from kfp.dsl import HTML, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
 
 from ._base import component, gpu_component
 
@@ -31,15 +31,15 @@ def validate_parsing(dataset: Input[Dataset], report: Output[Markdown], metrics:
 
     with task_errors():
         from paperline.core.expectations import report_to
-        from paperline.parsing import stages
+        from paperline.faceimage.validation import validate_train_test
 
         with report_to(report.path) as report_dir:
-            stats = stages.validate(dataset.path, report_dir)
+            stats = validate_train_test(dataset.path, "lapa", report_dir)
         metrics.log_metric("images", stats["images"])
 
 
 @gpu_component
-def train_parsing(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id: str,
+def train_parsing(paper: str, params: str, dataset: Input[Dataset], kfp_run_id: str,
                   model: Output[Model], metrics: Output[Metrics]) -> str:
     """Train BSPNet (or the same net without its boundary branch); returns the MLflow run id."""
     from paperline.core.errors import task_errors
@@ -49,8 +49,9 @@ def train_parsing(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id:
         from paperline.core.reports import log_numbers
         from paperline.parsing import stages
 
-        cfg = get_paper(paper).train_config(config)
-        run_id, history = stages.train(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata))
+        cfg, run_name = get_paper(paper).configure(params)
+        run_id, history = stages.train(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata),
+                                       run_name=run_name)
         model.metadata.update({"mlflow_run_id": run_id, "boundary_branch": cfg.boundary})
         log_numbers(metrics, history[-1])
         return run_id
@@ -58,7 +59,7 @@ def train_parsing(paper: str, config: dict, dataset: Input[Dataset], kfp_run_id:
 
 @component
 def evaluate_parsing(dataset: Input[Dataset], model: Input[Model], run_id: str, metrics: Output[Metrics],
-                     report: Output[HTML], summary: Output[Markdown]
+                     confusion: Output[ClassificationMetrics], report: Output[HTML], summary: Output[Markdown]
                      ) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
     """Per-class F1 and mean F1 over the ten face classes (LaPa's way), boundary-pixel F1, an overlay."""
     from paperline.core.errors import task_errors
@@ -74,5 +75,5 @@ def evaluate_parsing(dataset: Input[Dataset], model: Input[Model], run_id: str, 
         out = os.path.join(os.path.dirname(report.path), "evaluation")
         with failing_run(run_id):
             m = stages.evaluate(dataset.path, model.path, out, run_id)
-        to_kfp(out, m, metrics, report, summary)
+        to_kfp(out, m, metrics, report, summary, confusion)
         return namedtuple("EvalOutputs", ["metric", "eval_md5"])(m[stages.METRIC], m["eval_data_md5"])

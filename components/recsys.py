@@ -10,7 +10,7 @@ from ._base import component
 
 
 @component
-def validate_interactions(paper: str, config: dict, dataset: Input[Dataset], clean: Output[Dataset],
+def validate_interactions(paper: str, params: str, dataset: Input[Dataset], clean: Output[Dataset],
                           report: Output[Markdown], metrics: Output[Metrics]):
     """Great Expectations on the log as read (ids, behaviours, time window, duplicates, two users);
     the clean canonical Parquet table for the next steps."""
@@ -22,7 +22,7 @@ def validate_interactions(paper: str, config: dict, dataset: Input[Dataset], cle
         from paperline.core.reports import log_numbers
         from paperline.recsys import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         cfg.check()
         with report_to(report.path) as report_dir:
             stats = stages.validate(dataset.path, clean.path, report_dir, cfg.max_bad_share)
@@ -31,7 +31,7 @@ def validate_interactions(paper: str, config: dict, dataset: Input[Dataset], cle
 
 
 @component
-def split_by_time(paper: str, config: dict, clean: Input[Dataset], split: Output[Dataset], metrics: Output[Metrics]):
+def split_by_time(paper: str, params: str, clean: Input[Dataset], split: Output[Dataset], metrics: Output[Metrics]):
     """Train = all but the last `test_days` days of the window, test = those days."""
     from paperline.core.errors import task_errors
 
@@ -40,14 +40,14 @@ def split_by_time(paper: str, config: dict, clean: Input[Dataset], split: Output
         from paperline.core.reports import log_numbers
         from paperline.recsys import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         info = stages.split(clean.path, split.path, cfg.test_days)
         split.metadata.update({**clean.metadata, **info})
         log_numbers(metrics, info)
 
 
 @component
-def build_product_graph(paper: str, config: dict, split: Input[Dataset], kfp_run_id: str, index: Output[Model],
+def build_product_graph(paper: str, params: str, split: Input[Dataset], kfp_run_id: str, index: Output[Model],
                         metrics: Output[Metrics]) -> str:
     """Swing substitutes (engine: numba or spark) and Surprise complements on the training period;
     starts this run's MLflow run and returns its id."""
@@ -58,15 +58,16 @@ def build_product_graph(paper: str, config: dict, split: Input[Dataset], kfp_run
         from paperline.core.reports import log_numbers
         from paperline.recsys import stages
 
-        cfg = get_paper(paper).train_config(config)
-        run_id, stats = stages.build_index(split.path, cfg, index.path, paper, kfp_run_id, dict(split.metadata))
+        cfg, run_name = get_paper(paper).configure(params)
+        run_id, stats = stages.build_index(split.path, cfg, index.path, paper, kfp_run_id, dict(split.metadata),
+                                           run_name=run_name)
         index.metadata.update({**stats, "mlflow_run_id": run_id})
         log_numbers(metrics, stats)
         return run_id
 
 
 @component
-def evaluate_product_graph(paper: str, config: dict, split: Input[Dataset], index: Input[Model], run_id: str,
+def evaluate_product_graph(paper: str, params: str, split: Input[Dataset], index: Input[Model], run_id: str,
                            metrics: Output[Metrics], report: Output[HTML], summary: Output[Markdown]
                            ) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
     """HitRate and Recall at 10/20/50 and coverage of both indexes against item-CF cosine, Jaccard,
@@ -82,7 +83,7 @@ def evaluate_product_graph(paper: str, config: dict, split: Input[Dataset], inde
         from paperline.core.reports import to_kfp
         from paperline.recsys import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         out = os.path.join(os.path.dirname(report.path), "evaluation")
         with failing_run(run_id):
             m = stages.evaluate(split.path, index.path, cfg, out, run_id)

@@ -4,7 +4,7 @@ register and promote are the shared ones (components/platform.py)."""
 
 from typing import List, NamedTuple
 
-from kfp.dsl import HTML, Dataset, Input, Markdown, Metrics, Model, Output
+from kfp.dsl import HTML, ClassificationMetrics, Dataset, Input, Markdown, Metrics, Model, Output
 
 from ._base import component, gpu_component
 
@@ -17,29 +17,29 @@ def validate_ucr(dataset: Input[Dataset], name: str, report: Output[Markdown], m
 
     with task_errors():
         from paperline.core.expectations import report_to
-        from paperline.timeseries import stages
+        from paperline.timeseries.validation import validate_ucr
 
         with report_to(report.path) as report_dir:
-            stats = stages.validate(dataset.path, name, report_dir)
+            stats = validate_ucr(dataset.path, name, report_dir)
         for k in ("train", "test", "classes"):
             metrics.log_metric(k, stats[k])
 
 
 @component
-def plan_teacher(paper: str, config: dict) -> List[int]:
+def plan_teacher(paper: str, params: str) -> List[int]:
     """The member indices the ParallelFor fans out over (config `members`, InceptionTime's 5)."""
     from paperline.core.errors import task_errors
 
     with task_errors():
         from paperline.core.papers import get_paper
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         cfg.check()
         return list(range(cfg.members))
 
 
 @gpu_component
-def train_teacher_member(paper: str, config: dict, dataset: Input[Dataset], name: str, member: int,
+def train_teacher_member(paper: str, params: str, dataset: Input[Dataset], name: str, member: int,
                          model: Output[Model], metrics: Output[Metrics]):
     """One InceptionTime member on one-hot targets with its own seed."""
     from paperline.core.errors import task_errors
@@ -48,7 +48,7 @@ def train_teacher_member(paper: str, config: dict, dataset: Input[Dataset], name
         from paperline.core.papers import get_paper
         from paperline.timeseries import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         info = stages.train_member(dataset.path, name, cfg, int(member), model.path)
         model.metadata.update({k: float(v) for k, v in info.items()})
         for k, v in info.items():
@@ -56,7 +56,7 @@ def train_teacher_member(paper: str, config: dict, dataset: Input[Dataset], name
 
 
 @component
-def assemble_teacher(paper: str, config: dict, dataset: Input[Dataset], name: str, members: Input[List[Model]],
+def assemble_teacher(paper: str, params: str, dataset: Input[Dataset], name: str, members: Input[List[Model]],
                      teacher: Output[Model], soft_labels: Output[Dataset], metrics: Output[Metrics]):
     """InceptionTime = the members' mean softmax; its soft labels on the training series at tau."""
     from paperline.core.errors import task_errors
@@ -65,7 +65,7 @@ def assemble_teacher(paper: str, config: dict, dataset: Input[Dataset], name: st
         from paperline.core.papers import get_paper
         from paperline.timeseries import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         paths = [m.path for m in sorted(members, key=lambda m: m.metadata.get("member", 0))]
         info = stages.assemble_teacher(dataset.path, name, paths, cfg, teacher.path, soft_labels.path)
         losses = [m.metadata.get("train_loss") for m in members]
@@ -76,7 +76,7 @@ def assemble_teacher(paper: str, config: dict, dataset: Input[Dataset], name: st
 
 
 @component
-def calibrate_targets(paper: str, config: dict, soft_labels: Input[Dataset], targets: Output[Dataset],
+def calibrate_targets(paper: str, params: str, soft_labels: Input[Dataset], targets: Output[Dataset],
                       metrics: Output[Metrics]):
     """The variant's targets: one-hot, smoothed, the teacher's soft labels, or those calibrated by
     translating (kdct) or reordering (kdcr) where the teacher is wrong."""
@@ -86,7 +86,7 @@ def calibrate_targets(paper: str, config: dict, soft_labels: Input[Dataset], tar
         from paperline.core.papers import get_paper
         from paperline.timeseries import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         stats = stages.calibrate(soft_labels.path, cfg, targets.path)
         targets.metadata.update(stats)
         for k, v in stats.items():
@@ -95,7 +95,7 @@ def calibrate_targets(paper: str, config: dict, soft_labels: Input[Dataset], tar
 
 
 @gpu_component
-def train_student(paper: str, config: dict, dataset: Input[Dataset], name: str, targets: Input[Dataset],
+def train_student(paper: str, params: str, dataset: Input[Dataset], name: str, targets: Input[Dataset],
                   teacher: Input[Model], kfp_run_id: str, model: Output[Model], metrics: Output[Metrics]) -> str:
     """The single-net student on the calibrated targets; starts this run's MLflow run, returns its id."""
     from paperline.core.errors import task_errors
@@ -105,18 +105,18 @@ def train_student(paper: str, config: dict, dataset: Input[Dataset], name: str, 
         from paperline.core.reports import log_numbers
         from paperline.timeseries import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg, run_name = get_paper(paper).configure(params)
         info = {k: float(v) for k, v in {**teacher.metadata, **targets.metadata}.items()
                 if isinstance(v, (int, float)) and not isinstance(v, bool)}
         run_id, history = stages.train_student(dataset.path, name, targets.path, cfg, model.path, paper,
-                                                   kfp_run_id, dict(dataset.metadata), info)
+                                                   kfp_run_id, dict(dataset.metadata), info, run_name=run_name)
         model.metadata.update({"mlflow_run_id": run_id, "model": "Inception (student)", "variant": cfg.variant})
         log_numbers(metrics, history[-1])
         return run_id
 
 
 @component
-def fit_rocket(paper: str, config: dict, dataset: Input[Dataset], name: str, model: Output[Model],
+def fit_rocket(paper: str, params: str, dataset: Input[Dataset], name: str, model: Output[Model],
                metrics: Output[Metrics]):
     """ROCKET (aeon) on the same split: the external baseline of the same run."""
     from paperline.core.errors import task_errors
@@ -125,15 +125,16 @@ def fit_rocket(paper: str, config: dict, dataset: Input[Dataset], name: str, mod
         from paperline.core.papers import get_paper
         from paperline.timeseries import stages
 
-        cfg = get_paper(paper).train_config(config)
+        cfg = get_paper(paper).configure(params)[0]
         for k, v in stages.fit_rocket(dataset.path, name, cfg, model.path).items():
             metrics.log_metric(k, float(v))
 
 
 @component
 def evaluate_timeseries(dataset: Input[Dataset], name: str, student: Input[Model], teacher: Input[Model],
-                        rocket: Input[Model], run_id: str, metrics: Output[Metrics], report: Output[HTML],
-                        summary: Output[Markdown]) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
+                        rocket: Input[Model], run_id: str, metrics: Output[Metrics],
+                        confusion: Output[ClassificationMetrics], report: Output[HTML], summary: Output[Markdown]
+                        ) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
     """Accuracy of student, teacher and ROCKET on the test split; inference time per series of each,
     side by side in this one process; comparison plot (HTML for the KFP UI)."""
     from paperline.core.errors import task_errors
@@ -150,5 +151,5 @@ def evaluate_timeseries(dataset: Input[Dataset], name: str, student: Input[Model
         with failing_run(run_id):
             m = stages.evaluate(dataset.path, name, student.path, teacher.path, rocket.path, out, run_id,
                                     student.metadata.get("variant", ""))
-        to_kfp(out, m, metrics, report, summary)
+        to_kfp(out, m, metrics, report, summary, confusion)
         return namedtuple("EvalOutputs", ["metric", "eval_md5"])(m[stages.METRIC], m["eval_data_md5"])

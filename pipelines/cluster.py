@@ -46,7 +46,7 @@ def gpu_step(task):
     return task
 
 
-def face_train_task(paper: str, config, dataset, image_size):
+def face_train_task(paper: str, params, dataset, image_size):
     """The training task of a face pipeline: training in the step's own pod (default), or with
     PAPERLINE_TRAIN_NODES=N a launcher that runs it as a Kubeflow Trainer TrainJob on N nodes. Both
     give the same outputs (model, metrics, MLflow run id). The launcher's CPU/memory/GPU requests,
@@ -56,7 +56,7 @@ def face_train_task(paper: str, config, dataset, image_size):
     from paperline.components.face import train_face, train_face_distributed
     from paperline.core import settings
 
-    common = dict(paper=paper, config=config, dataset=dataset, kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
+    common = dict(paper=paper, params=params, dataset=dataset, kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER,
                   image_size=image_size)
     nodes = settings.train_nodes()
     if nodes <= 0:

@@ -17,40 +17,39 @@ from paperline.components.timeseries import (
     train_teacher_member,
     validate_ucr,
 )
-from paperline.core import settings
 from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
+from paperline.pipelines.paper import paper_pipeline
 
 PAPER = get_paper("kdctime")
 Outputs = NamedTuple("Outputs", metric=float, run_id=str, version=str, decision=str)
 
 
-@dsl.pipeline(name=PAPER.name, pipeline_root=settings.pipeline_root(), description=PAPER.description)
-def pipeline(data_path: str = PAPER.data_path, data_repo: str = "", data_rev: str = "", config: dict = {},
-             model_name: str = PAPER.model_name, dataset: str = "GunPoint") -> Outputs:
-    data = ingest(data_path=data_path, data_repo=data_repo, data_rev=data_rev)
+@paper_pipeline(PAPER, Outputs)
+def pipeline(p) -> Outputs:
+    data = ingest(data_path=p.data_path, data_repo=p.data_repo, data_rev=p.data_rev)
     files = data.outputs["dataset"]
-    checked = validate_ucr(dataset=files, name=dataset)
-    plan = plan_teacher(paper=PAPER.name, config=config).after(checked)
+    checked = validate_ucr(dataset=files, name=p.dataset)
+    plan = plan_teacher(paper=PAPER.name, params=p.params).after(checked)
     with dsl.ParallelFor(plan.output) as member:
-        trained_member = train_teacher_member(paper=PAPER.name, config=config, dataset=files, name=dataset,
+        trained_member = train_teacher_member(paper=PAPER.name, params=p.params, dataset=files, name=p.dataset,
                                               member=member)
         cluster.gpu_step(trained_member)
-    teacher = assemble_teacher(paper=PAPER.name, config=config, dataset=files, name=dataset,
+    teacher = assemble_teacher(paper=PAPER.name, params=p.params, dataset=files, name=p.dataset,
                                members=dsl.Collected(trained_member.outputs["model"]))
-    targets = calibrate_targets(paper=PAPER.name, config=config, soft_labels=teacher.outputs["soft_labels"])
-    student = train_student(paper=PAPER.name, config=config, dataset=files, name=dataset,
+    targets = calibrate_targets(paper=PAPER.name, params=p.params, soft_labels=teacher.outputs["soft_labels"])
+    student = train_student(paper=PAPER.name, params=p.params, dataset=files, name=p.dataset,
                             targets=targets.outputs["targets"], teacher=teacher.outputs["teacher"],
                             kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER)
     cluster.gpu_step(student)
-    rocket = fit_rocket(paper=PAPER.name, config=config, dataset=files, name=dataset).after(checked)
-    evaluated = evaluate_timeseries(dataset=files, name=dataset, student=student.outputs["model"],
+    rocket = fit_rocket(paper=PAPER.name, params=p.params, dataset=files, name=p.dataset).after(checked)
+    evaluated = evaluate_timeseries(dataset=files, name=p.dataset, student=student.outputs["model"],
                                     teacher=teacher.outputs["teacher"], rocket=rocket.outputs["model"],
                                     run_id=student.outputs["Output"])
     registered = register_model(model=student.outputs["model"], run_id=student.outputs["Output"],
-                                model_name=model_name, metric=evaluated.outputs["metric"],
+                                model_name=p.model_name, metric=evaluated.outputs["metric"],
                                 eval_md5=evaluated.outputs["eval_md5"])
-    promoted = promote_model(model_name=model_name, version=registered.output, dataset=files)
+    promoted = promote_model(model_name=p.model_name, version=registered.output, dataset=files)
     for side_effect in (student, evaluated, registered, promoted):
         side_effect.set_caching_options(False)
     for task in (data, checked, plan, trained_member, teacher, targets, student, rocket, evaluated, registered,

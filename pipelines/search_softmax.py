@@ -20,41 +20,39 @@ from paperline.components.face import (
     search_sample,
     search_update,
 )
-from paperline.core import settings
+from paperline.core.papers import get_paper
 from paperline.pipelines import cluster
 from paperline.pipelines.face import Outputs, face_head, face_tail
+from paperline.pipelines.paper import paper_pipeline
 
 PAPER = "search-softmax"
 ROUNDS = int(os.environ.get("PAPERLINE_SEARCH_ROUNDS", "3"))
 
 
-@dsl.pipeline(name=PAPER, pipeline_root=settings.pipeline_root(),
-              description="Search-Softmax: reward-guided loss search, then full training, verify, register, promote")
-def pipeline(data_path: str = "data/face", data_repo: str = "", data_rev: str = "", config: dict = {},
-             model_name: str = "paperline-search-softmax", image_size: int = 112, min_identities: int = 2,
-             min_images_per_identity: int = 2) -> Outputs:
-    data, checked = face_head(data_path, data_repo, data_rev, image_size, min_identities, min_images_per_identity)
-    dataset = data.outputs["dataset"]
-    init = search_init(paper=PAPER, config=config, dataset=dataset, image_size=image_size).after(checked)
+@paper_pipeline(get_paper(PAPER), Outputs)
+def pipeline(p) -> Outputs:
+    data, checked = face_head(p)
+    dataset, image_size, params = data.outputs["dataset"], p.image_size, p.params
+    init = search_init(paper=PAPER, params=params, dataset=dataset, image_size=image_size).after(checked)
     agent, history, start = init.outputs["Output"], "[]", init.outputs["start"]
     steps = [init]
     for r in range(ROUNDS):
-        sampled = search_sample(paper=PAPER, config=config, agent_state=agent, round_index=r)
+        sampled = search_sample(paper=PAPER, params=params, agent_state=agent, round_index=r)
         with dsl.ParallelFor(sampled.output) as cand:
-            trial = search_candidate(paper=PAPER, config=config, dataset=dataset, start=start, candidate=cand,
+            trial = search_candidate(paper=PAPER, params=params, dataset=dataset, start=start, candidate=cand,
                                      round_index=r, rounds=ROUNDS, image_size=image_size)
             cluster.gpu_step(trial)
             cluster.cluster_task(trial)
-        updated = search_update(paper=PAPER, config=config, agent_state=agent, history=history,
+        updated = search_update(paper=PAPER, params=params, agent_state=agent, history=history,
                                 results=dsl.Collected(trial.outputs["Output"]),
                                 models=dsl.Collected(trial.outputs["model"]))
         agent, history, start = updated.outputs["agent_state"], updated.outputs["history"], updated.outputs["best"]
         steps += [sampled, updated]
-    report = search_report(paper=PAPER, config=config, history=history)
-    trained = cluster.face_train_task(PAPER, report.outputs["final_config"], dataset, image_size)
+    report = search_report(paper=PAPER, params=params, history=history)
+    trained = cluster.face_train_task(PAPER, report.outputs["train_params"], dataset, image_size)
     logged = search_log(run_id=trained.outputs["Output"], table=report.outputs["table"], plot=report.outputs["plot"],
                         verdict=report.outputs["verdict"])
     for task in (*steps, report, logged):
         task.set_caching_options(False)
-    outputs = face_tail(data, trained, model_name, image_size, others=(checked, *steps, report, logged))
+    outputs = face_tail(data, trained, p.model_name, image_size, others=(checked, *steps, report, logged))
     return outputs

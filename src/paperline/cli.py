@@ -65,13 +65,11 @@ def data_build(name: str = typer.Argument(..., help="Dataset name, e.g. face, pa
 
 def params_table(name: str) -> str:
     """Every parameter of a paper's pipeline: name, type, default (the embedded one) and meaning."""
-    from paperline.core.config import describe, type_name
+    from paperline.core.config import type_name
     from paperline.core.papers import get_paper
 
     paper = get_paper(name)
-    rows = [(k, type_name(p.type), p.default, p.help) for k, p in paper.pipeline_params.items()]
-    if paper.config_cls is not None:
-        rows += describe(paper.config_cls, paper.embedded)
+    rows = [(k, type_name(p.type), p.default, p.help) for k, p in paper.parameters().items()]
     width = max(len(r[0]) for r in rows)
     lines = [f"parameters of {paper.name} (set with --set key=value; defaults are the embedded setting):",
              f"  {'name':<{width}}  {'type':<5}  {'default':<22}  meaning"]
@@ -160,7 +158,10 @@ def compile_cmd(paper: Optional[str] = typer.Argument(None, help="Paper name"),
                 pipeline_root: Optional[str] = typer.Option(None, help="Artifact root on the cluster, e.g. "
                                                             "s3://bucket/pipeline-root (env PAPERLINE_PIPELINE_ROOT)"),
                 image: Optional[str] = typer.Option(None, help="Project image registry/name:version "
-                                                    "(env PAPERLINE_IMAGE)")):
+                                                    "(env PAPERLINE_IMAGE)"),
+                cluster: bool = typer.Option(False, "--cluster", help="Compile for a cluster (implied by "
+                                             "PAPERLINE_IMAGE): the dataset default comes from PAPERLINE_DATA_REPO "
+                                             "(+ PAPERLINE_DATA_REV) or PAPERLINE_DATA_ROOT (s3://...)")):
     """Compile pipeline YAML to upload in the Kubeflow UI or pass to `kfp run create`."""
     try:
         import os
@@ -176,7 +177,7 @@ def compile_cmd(paper: Optional[str] = typer.Argument(None, help="Paper name"),
             raise PaperlineError("give a paper name or --all")
         names = [p.name for p in all_papers().values() if p.runs] if all_ else [get_paper(paper).name]
         for n in names:
-            typer.echo(f"compiled {n} -> {compile_pipeline(n, out)}")
+            typer.echo(f"compiled {n} -> {compile_pipeline(n, out, cluster=cluster or None)}")
     except PaperlineError as e:
         _fail(e)
 
@@ -195,7 +196,7 @@ def submit(paper: str = typer.Argument(..., help="Paper name"), host: Optional[s
         from paperline.runner import submit as do_submit
 
         res = do_submit(paper, host or "", experiment, parse_sets(param))
-        typer.echo(f"submitted run {res['run_id']} in experiment {res['experiment']}")
+        typer.echo(f"submitted run {res['run_id']} ({res['name']}) in experiment {res['experiment']}")
     except PaperlineError as e:
         _fail(e)
 
@@ -266,12 +267,28 @@ def promote(model: str = typer.Argument(..., help="Registered model name, e.g. p
 
 
 @app.command()
-def report(paper: str = typer.Argument(..., help="Paper name")):
-    """The paper's reference numbers beside the latest run's."""
+def report(paper: Optional[str] = typer.Argument(None, help="Paper name"),
+           all_: bool = typer.Option(False, "--all", help="Every paper of the shelf"),
+           html_dir: Optional[Path] = typer.Option(None, "--html", help="Write a static site into this folder "
+                                                   "(index.html + one page per paper); with --all"),
+           mlflow_ui: Optional[str] = typer.Option(None, "--mlflow-ui", help="MLflow UI URL the pages link to "
+                                                   "(default: the tracking server, or http://127.0.0.1:5000)")):
+    """The paper's reference numbers beside the latest run's; `--all --html DIR`: the whole shelf as a site."""
     try:
+        if html_dir is not None:
+            if not all_:
+                raise PaperlineError("--html writes the whole shelf: use `paperline report --all --html DIR`")
+            from paperline.core.site import build_site
+
+            typer.echo(f"wrote the shelf's site: {build_site(html_dir, mlflow_ui)}")
+            return
+        from paperline.core.papers import all_papers
         from paperline.report import paper_report
 
-        typer.echo(paper_report(paper))
+        if not paper and not all_:
+            raise PaperlineError("give a paper name, or --all")
+        names = list(all_papers()) if all_ else [paper]
+        typer.echo("\n\n".join(paper_report(n) for n in names))
     except PaperlineError as e:
         _fail(e)
 

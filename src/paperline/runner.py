@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from paperline.core import settings
-from paperline.core.config import coerce
 from paperline.core.errors import ConfigError, PaperlineError
 from paperline.core.papers import Paper, dataset_for, get_paper
 
@@ -34,13 +33,11 @@ def load_pipeline(paper: Paper, fresh: bool = False):
 
 
 def pipeline_arguments(paper: Paper, overrides: dict) -> dict:
-    """Split --set/--config values into pipeline parameters and the train `config` dict (validated)."""
+    """--set/--config/--param values as the pipeline's typed inputs, checked before any task runs."""
     _check_runs(paper)
-    pipe, cfg = paper.split_overrides(overrides)
-    args = {k: coerce(k, v, paper.pipeline_params[k].type) for k, v in pipe.items()}
-    paper.train_config(cfg).check()  # fail here, before any task runs, on a bad name or value
-    args["config"] = {k: v for k, v in cfg.items()}
-    return args
+    _, cfg = paper.split_overrides(overrides)  # fails on an unknown name or a value of the wrong type
+    paper.train_config(cfg).check()  # and on a value out of range
+    return paper.typed(overrides)
 
 
 def local_defaults(paper: Paper, args: dict) -> dict:
@@ -99,7 +96,8 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
         ensure_data(paper)
     args = local_defaults(paper, given)
     check_kfp_local_arguments({**args, "PAPERLINE_HOME": str(settings.home())})  # task outputs live there too
-    func = load_pipeline(paper)
+    with settings.compile_target(cluster=False):  # the embedded defaults, whatever PAPERLINE_IMAGE says
+        func = load_pipeline(paper, fresh=True)
     os.environ["MLFLOW_TRACKING_URI"] = settings.tracking_uri()  # the task subprocesses inherit it
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("MLFLOW_ENABLE_LOGGED_MODEL_CREATION", "true")
@@ -113,7 +111,7 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=True)
     before = set(root.iterdir())
     log_path = root / f".{paper.name}-{os.getpid()}.log"
-    print(f"running {paper.name} through kfp.local (outputs under {root})", flush=True)
+    print(f"running {paper.display_name(args)} through kfp.local (outputs under {root})", flush=True)
     failure = None
     with capture(log_path, verbose) as log:
         try:
@@ -133,16 +131,43 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
     return {"paper": paper.name, "arguments": args, "log": str(final_log), **outputs}
 
 
-def compile_pipeline(paper_name: str, out_dir: str | Path) -> Path:
-    paper = get_paper(paper_name)
-    func = load_pipeline(paper, fresh=True)
+def compile_pipeline(paper_name: str, out_dir: str | Path, overrides: dict | None = None,
+                     cluster: bool | None = None) -> Path:
+    """The paper's pipeline YAML. A cluster compile (`cluster`, default settings.cluster_compile()) takes
+    its dataset default from settings and refuses one a pod cannot read, unless `overrides` (a
+    submit's arguments) name one."""
     from kfp import compiler
 
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{paper.name}.yaml"
-    compiler.Compiler().compile(func, str(path), pipeline_parameters={"model_name": paper.model_name})
+    paper = get_paper(paper_name)
+    cluster = settings.cluster_compile() if cluster is None else cluster
+    with settings.compile_target(cluster):
+        func = load_pipeline(paper, fresh=True)
+        if cluster:
+            from paperline.pipelines.paper import compiled_defaults
+
+            check_pod_readable(paper, {**compiled_defaults(paper), **(overrides or {})})
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / f"{paper.name}.yaml"
+        compiler.Compiler().compile(func, str(path))
     return path
+
+
+def _remote(location: str) -> bool:
+    return location.startswith("git@") or ("://" in location and not location.startswith("file://"))
+
+
+def check_pod_readable(paper: Paper, values: dict) -> None:
+    """A pod reads its data from a DVC repository by URL, or from an object-store URI; not from a path
+    on this machine."""
+    repo, path = values.get("data_repo", ""), values.get("data_path", "")
+    if repo and not _remote(repo):
+        raise ConfigError(f"{paper.name}: data_repo {repo!r} is a path on this machine, which a pod cannot "
+                          f"read; set PAPERLINE_DATA_REPO to the DVC repository's git URL (and PAPERLINE_DATA_REV)")
+    if not repo and not _remote(path):
+        raise ConfigError(f"{paper.name}: the dataset default {path!r} is a local path, which a pod cannot read; "
+                          f"set PAPERLINE_DATA_REPO (the DVC repository's git URL, with PAPERLINE_DATA_REV) or "
+                          f"PAPERLINE_DATA_ROOT (s3://bucket/prefix holding data/...), or pass data_path=s3://...")
 
 
 # -- the cluster: Kubeflow Pipelines API through kfp.Client ------------------------------------------
@@ -171,8 +196,9 @@ def _api_call(what: str, fn, *args, **kwargs):
         raise PaperlineError(f"{what} failed: {str(body).strip()[:500]}") from None
 
 
-def _compiled(paper: Paper, tmp: str) -> str:
-    return str(compile_pipeline(paper.name, tmp))
+def _compiled(paper: Paper, tmp: str, overrides: dict | None = None) -> str:
+    """A cluster compile: submit, upload and schedule send the pipeline to pods."""
+    return str(compile_pipeline(paper.name, tmp, overrides, cluster=True))
 
 
 def submit(paper_name: str, host: str, experiment: str | None, overrides: dict) -> dict:
@@ -182,10 +208,10 @@ def submit(paper_name: str, host: str, experiment: str | None, overrides: dict) 
     args = pipeline_arguments(paper, overrides)
     client = kfp_client(host)
     with tempfile.TemporaryDirectory() as tmp:
-        res = _api_call("run submission", client.create_run_from_pipeline_package, _compiled(paper, tmp),
-                        arguments=args, experiment_name=experiment or paper.name,
-                        run_name=f"{paper.name} {settings.git_sha()[:8]}")
-    return {"run_id": res.run_id, "experiment": experiment or paper.name, "arguments": args}
+        res = _api_call("run submission", client.create_run_from_pipeline_package, _compiled(paper, tmp, args),
+                        arguments=args, experiment_name=experiment or paper.name, run_name=paper.display_name(args))
+    return {"run_id": res.run_id, "experiment": experiment or paper.name, "arguments": args,
+            "name": paper.display_name(args)}
 
 
 def upload(paper_name: str, host: str, version: str | None = None) -> dict:
@@ -221,8 +247,8 @@ def schedule(paper_name: str, host: str, cron: str, experiment: str | None, over
     exp = _api_call("experiment", client.create_experiment, experiment or paper.name)
     with tempfile.TemporaryDirectory() as tmp:
         rec = _api_call("recurring run creation", client.create_recurring_run, exp.experiment_id,
-                        job_name=f"{paper.name} on {cron}", cron_expression=cron, max_concurrency=1,
-                        no_catchup=True, params=args, pipeline_package_path=_compiled(paper, tmp), enabled=True)
+                        job_name=f"{paper.display_name(args)} on {cron}", cron_expression=cron, max_concurrency=1,
+                        no_catchup=True, params=args, pipeline_package_path=_compiled(paper, tmp, args), enabled=True)
     return {"recurring_run_id": rec.recurring_run_id, "cron": cron, "experiment": exp.display_name}
 
 

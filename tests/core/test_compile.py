@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from paperline.cli import params_table
+from paperline.core.errors import ConfigError
+from paperline.core.papers import get_paper
 from paperline.runner import compile_pipeline
 
 GOLDEN = Path(__file__).resolve().parents[2] / "pipelines" / "golden"
@@ -29,15 +32,30 @@ def dag_structure(spec: dict) -> dict:
             "outputs": sorted(root.get("outputDefinitions", {}).get("parameters", {}))}
 
 
+KFP_TYPES = {int: "NUMBER_INTEGER", float: "NUMBER_DOUBLE", bool: "BOOLEAN", str: "STRING", list: "LIST"}
+
+
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
                                    "jd-landmark", "lapa", "kdctime", "swing"])
-def test_dag_matches_golden(tmp_path, paper):
-    path = compile_pipeline(paper, tmp_path)
-    got = dag_structure(next(yaml.safe_load_all(path.read_text())))
+def test_dag_matches_golden_and_every_parameter_is_a_typed_documented_input(tmp_path, paper):
+    spec = next(yaml.safe_load_all(compile_pipeline(paper, tmp_path).read_text()))
+    got = dag_structure(spec)
     golden = GOLDEN / f"{paper}.json"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.write_text(json.dumps(got, indent=2) + "\n")
     assert got == json.loads(golden.read_text())
+
+    # the run form's fields are what `paperline params` lists: names, types, defaults, meanings
+    inputs = spec["root"]["inputDefinitions"]["parameters"]
+    declared = get_paper(paper).parameters()
+    assert set(inputs) == set(declared) and "config" not in inputs
+    table = params_table(paper)
+    for name, p in declared.items():
+        field = inputs[name]
+        assert field["parameterType"] == KFP_TYPES[p.type], name
+        assert field["defaultValue"] == p.default, name  # KFP writes 8 as 8.0: equal either way
+        assert field["description"] == p.help and p.help, name
+        assert f"  {name} " in table, name
 
 
 def test_poseface_defaults_to_its_frontal_heavy_dataset(tmp_path):
@@ -71,6 +89,41 @@ def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):
     assert executor["resources"]["cpuRequest"] == 2 and executor["resources"]["memoryRequest"] == 4
 
 
+def test_a_cluster_compile_takes_the_dataset_location_from_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_DATA_REPO", "https://git.example.org/ml/paperline.git")
+    monkeypatch.setenv("PAPERLINE_DATA_REV", "data-v3")
+    inputs = next(yaml.safe_load_all(compile_pipeline("lapa", tmp_path, cluster=True).read_text()))[
+        "root"]["inputDefinitions"]["parameters"]
+    assert inputs["data_repo"]["defaultValue"] == "https://git.example.org/ml/paperline.git"
+    assert inputs["data_rev"]["defaultValue"] == "data-v3"
+    assert inputs["data_path"]["defaultValue"] == "data/parsing/lapa"  # inside that repository
+
+    monkeypatch.delenv("PAPERLINE_DATA_REPO")
+    monkeypatch.setenv("PAPERLINE_DATA_ROOT", "s3://team-data/paperline/")
+    inputs = next(yaml.safe_load_all(compile_pipeline("lapa", tmp_path, cluster=True).read_text()))[
+        "root"]["inputDefinitions"]["parameters"]
+    assert inputs["data_path"]["defaultValue"] == "s3://team-data/paperline/data/parsing/lapa"
+    assert inputs["data_repo"]["defaultValue"] == ""
+
+    # the local compile keeps the embedded default
+    local = next(yaml.safe_load_all(compile_pipeline("lapa", tmp_path, cluster=False).read_text()))
+    assert local["root"]["inputDefinitions"]["parameters"]["data_path"]["defaultValue"] == "data/parsing/lapa"
+
+
+def test_a_cluster_compile_refuses_a_dataset_a_pod_cannot_read(tmp_path, monkeypatch):
+    for key in ("PAPERLINE_DATA_REPO", "PAPERLINE_DATA_ROOT"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("PAPERLINE_IMAGE", "reg.local/p/cpu:7")  # a cluster compile
+    with pytest.raises(ConfigError, match="'data/face' is a local path.*PAPERLINE_DATA_REPO.*PAPERLINE_DATA_ROOT"):
+        compile_pipeline("mv-softmax", tmp_path)
+    monkeypatch.setenv("PAPERLINE_DATA_REPO", str(tmp_path))
+    with pytest.raises(ConfigError, match="is a path on this machine.*git URL"):
+        compile_pipeline("mv-softmax", tmp_path)
+    # a submit naming an object-store dataset needs no default
+    monkeypatch.delenv("PAPERLINE_DATA_REPO")
+    assert compile_pipeline("mv-softmax", tmp_path, {"data_path": "s3://b/face"}).is_file()
+
+
 def test_swing_index_root_default_is_set_at_compile_time(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERLINE_INDEX_ROOT", "s3://paperline/indexes")
     spec = next(yaml.safe_load_all(compile_pipeline("swing", tmp_path).read_text()))
@@ -79,6 +132,7 @@ def test_swing_index_root_default_is_set_at_compile_time(tmp_path, monkeypatch):
 
 def test_compiled_yaml_uses_the_project_image_and_installs_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERLINE_IMAGE", "registry.local/paperline/cpu:9.9")
+    monkeypatch.setenv("PAPERLINE_DATA_ROOT", "s3://paperline/datasets")
     text = compile_pipeline("mv-softmax", tmp_path).read_text()
     spec = next(yaml.safe_load_all(text))
     images = {e["container"]["image"] for e in spec["deploymentSpec"]["executors"].values()}
@@ -115,6 +169,7 @@ def test_pipeline_root_and_image_from_the_compile_command(tmp_path, monkeypatch)
 
     monkeypatch.setenv("PAPERLINE_PIPELINE_ROOT", "")  # restored after the test; the CLI sets both
     monkeypatch.setenv("PAPERLINE_IMAGE", "paperline/paperline-cpu:0.1.0")
+    monkeypatch.setenv("PAPERLINE_DATA_ROOT", "s3://paperline/datasets")
 
     from paperline.cli import app
 
@@ -142,7 +197,7 @@ def test_distributed_training_is_a_launcher_whose_task_settings_pass_through(tmp
     assert params["nodes"]["runtimeValue"]["constant"] == 2
     assert params["trainer_image"]["runtimeValue"]["constant"] == "reg.local/paperline-cuda:3"
     assert params["staging_uri"]["runtimeValue"]["constant"] == "s3://team-bucket/stage"
-    assert tasks["evaluate-face"]["inputs"]["artifacts"]["model"]["taskOutputArtifact"]["producerTask"] == \
+    assert tasks["embed-face"]["inputs"]["artifacts"]["model"]["taskOutputArtifact"]["producerTask"] == \
         "train-face-distributed"
     launcher = spec["deploymentSpec"]["executors"]["exec-train-face-distributed"]["container"]
     assert launcher["image"] != "reg.local/paperline-cuda:3"  # the launcher pod itself is light

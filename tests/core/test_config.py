@@ -33,10 +33,30 @@ def test_unknown_paper_lists_the_valid_ones():
 
 
 def test_pipeline_arguments_split_and_validate():
-    args = pipeline_arguments(get_paper("mv-softmax"), {"data_path": "/d", "epochs": "2", "head": "arcface"})
-    assert args == {"data_path": "/d", "config": {"epochs": "2", "head": "arcface"}}
+    args = pipeline_arguments(get_paper("mv-softmax"), {"data_path": "/d", "epochs": "2", "head": "arcface",
+                                                        "milestones": "0.5,0.8", "adaptive": "no"})
+    assert args == {"data_path": "/d", "epochs": 2, "head": "arcface", "milestones": [0.5, 0.8], "adaptive": False}
     with pytest.raises(ConfigError, match="unknown head"):
         pipeline_arguments(get_paper("mv-softmax"), {"head": "nope"})
+    with pytest.raises(ConfigError, match="'epochs' expects int, got '2.5'"):
+        pipeline_arguments(get_paper("mv-softmax"), {"epochs": "2.5"})
+
+
+def test_the_params_text_a_component_gets_reads_back_to_the_same_config_and_run_name():
+    """What kfp.local and the backend hand a component: every value as text, integers as '8.0', lists
+    as JSON; the component rebuilds the same typed config, and the run name lists what differs."""
+    from paperline.core.config import params_text
+
+    paper = get_paper("mv-softmax")
+    values = {**{k: p.default for k, p in paper.parameters().items()}, "epochs": "3.0", "milestones": "[0.5, 0.9]",
+              "adaptive": "false", "data_rev": "v2", "data_repo": "/somewhere"}
+    cfg, name = paper.configure(params_text(values))
+    assert (cfg.epochs, cfg.milestones, cfg.adaptive, cfg.head) == (3, [0.5, 0.9], False, "mv_am")
+    assert name == "mv-softmax adaptive=False epochs=3 milestones=0.5,0.9 data@v2"
+    assert paper.display_name({}) == "mv-softmax"
+    assert paper.configure(params_text(values) + "\nepochs=5")[0].epochs == 5  # a later line wins (search)
+    with pytest.raises(ConfigError, match="unknown parameter 'alpha'"):
+        paper.configure("alpha=-0.5")
 
 
 def test_the_registry_finds_every_familys_papers():
@@ -64,6 +84,6 @@ def test_every_parameter_has_a_type_a_default_and_a_meaning():
             continue
         assert all(param.help for param in p.pipeline_params.values()), p.name
         for name, typ, _, meaning in describe(p.config_cls, p.embedded):
-            assert typ in ("int", "float", "bool", "str", "list") and meaning, (p.name, name)
+            assert typ in (int, float, bool, str, list) and meaning, (p.name, name)
         table = params_table(p.name)
         assert all(f"  {k} " in table for k in p.pipeline_params), p.name

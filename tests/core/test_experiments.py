@@ -47,10 +47,13 @@ def test_training_run_ends_failed_on_any_error(home):
     assert experiments.client().get_run(run.id).info.status == "FAILED"
 
 
-def test_the_run_name_says_paper_variant_and_seed():
+def test_the_run_name_says_what_differs_from_the_defaults_and_the_data_rev():
     from paperline.core.papers import get_paper
 
-    for paper, want in [("mv-softmax", "mv-softmax mv_am seed=0"), ("kdctime", "kdctime kdct seed=0"),
-                        ("swing", "swing numba seed=0"), ("lapa", "lapa boundary=True seed=0")]:
-        spec = get_paper(paper)
-        assert spec.run_name(spec.train_config()) == want
+    for paper, values, want in [
+            ("mv-softmax", {}, "mv-softmax"),
+            ("mv-softmax", {"head": "arcface", "seed": "1", "data_rev": "v3", "data_path": "/x"},
+             "mv-softmax head=arcface seed=1 data@v3"),
+            ("kdctime", {"dataset": "Coffee", "members": 2, "epochs": "40"}, "kdctime dataset=Coffee members=2"),
+            ("swing", {"engine": "spark", "index_root": "s3://b/i"}, "swing engine=spark")]:
+        assert get_paper(paper).display_name(values) == want

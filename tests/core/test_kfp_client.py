@@ -14,7 +14,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def stub():
+def stub(monkeypatch):
+    monkeypatch.setenv("PAPERLINE_DATA_REPO", "https://git.example.org/ml/paperline.git")  # what pods read
     s = KfpStub()
     host = s.start()
     yield s, host
@@ -24,15 +25,29 @@ def stub():
 def test_submit_sends_the_compiled_pipeline_and_parameters(stub):
     s, host = stub
     res = runner.invoke(app, ["submit", "mv-softmax", "--host", host, "--param", "epochs=3",
-                              "--param", "data_path=s3://data/face"])
+                              "--param", "data_path=s3://data/face", "--param", "head=arcface"])
     assert res.exit_code == 0, res.output
     (run,) = s.runs.values()
     spec = run["pipeline_spec"].get("pipeline_spec", run["pipeline_spec"])  # + platform_spec when present
     assert spec["pipelineInfo"]["name"] == "mv-softmax"
     assert "kubernetes" in run["pipeline_spec"]["platform_spec"]["platforms"]
     params = run["runtime_config"]["parameters"]
-    assert params["data_path"] == "s3://data/face" and params["config"] == {"epochs": "3"}
-    assert run["experiment_id"] in s.experiments and f"submitted run {run['run_id']}" in res.output
+    # each parameter its own typed input; the run named by what differs from the defaults
+    assert params == {"data_path": "s3://data/face", "epochs": 3, "head": "arcface"}
+    assert run["display_name"] == "mv-softmax epochs=3 head=arcface"
+    inputs = spec["root"]["inputDefinitions"]["parameters"]
+    assert inputs["data_repo"]["defaultValue"] == "https://git.example.org/ml/paperline.git"
+    assert run["experiment_id"] in s.experiments and f"submitted run {run['run_id']} (mv-softmax epochs=3" in res.output
+
+
+def test_submit_refuses_a_dataset_no_pod_can_read(stub, monkeypatch):
+    s, host = stub
+    monkeypatch.delenv("PAPERLINE_DATA_REPO")
+    res = runner.invoke(app, ["submit", "mv-softmax", "--host", host])
+    assert res.exit_code == 2 and "'data/face' is a local path" in res.output and "PAPERLINE_DATA_REPO" in res.output
+    res = runner.invoke(app, ["submit", "mv-softmax", "--host", host, "--param", "data_path=relative/face"])
+    assert res.exit_code == 2 and "'relative/face' is a local path" in res.output
+    assert not s.runs
 
 
 def test_upload_creates_then_versions(stub):

@@ -5,7 +5,8 @@ import json
 import pytest
 from kfp import dsl
 
-from paperline.components.face import evaluate_face, index_build_face, train_face, validate_face
+from paperline.components.face import embed_face, evaluate_face, index_build_face, train_face, validate_face
+from paperline.core.config import params_text
 from paperline.components.platform import ingest, promote_model, register_model
 from paperline.core.errors import ValidationFailed
 
@@ -35,20 +36,29 @@ def test_train_evaluate_index_register_promote_chain(tiny_dataset, tmp_path, hom
     assert data.metadata["data_md5"] and data.metadata["data_uri"].startswith("file://")
 
     model, tmetrics = dsl.Model(uri=str(tmp_path / "train" / "model")), dsl.Metrics(uri=str(tmp_path / "tm"))
-    run_id = train_face.python_func(paper="mv-softmax", config=TINY_CFG, dataset=data, kfp_run_id="job-42",
-                                    image_size=112, model=model, metrics=tmetrics)
+    run_id = train_face.python_func(paper="mv-softmax", params=params_text(TINY_CFG), dataset=data,
+                                    kfp_run_id="job-42", image_size=112, model=model, metrics=tmetrics)
     assert model.metadata["mlflow_run_id"] == run_id and "loss" in tmetrics.metadata
 
-    roc, summary = dsl.HTML(uri=str(tmp_path / "ev" / "roc")), dsl.Markdown(uri=str(tmp_path / "ev" / "summary"))
-    out = evaluate_face.python_func(dataset=data, model=model, run_id=run_id, image_size=112,
-                                    metrics=dsl.Metrics(uri=str(tmp_path / "em")), roc=roc, summary=summary)
+    vectors = dsl.Dataset(uri=str(tmp_path / "emb" / "embeddings"))
+    embed_face.python_func(dataset=data, model=model, run_id=run_id, image_size=112, embeddings=vectors)
+    assert vectors.metadata["images"] == 60 and vectors.metadata["embedding_size"] == 16
+
+    report, summary = dsl.HTML(uri=str(tmp_path / "ev" / "report")), dsl.Markdown(uri=str(tmp_path / "ev" / "md"))
+    roc, metrics = dsl.ClassificationMetrics(uri=str(tmp_path / "ev" / "roc")), dsl.Metrics(uri=str(tmp_path / "em"))
+    out = evaluate_face.python_func(dataset=data, embeddings=vectors, run_id=run_id, metrics=metrics, roc=roc,
+                                    report=report, summary=summary)
     assert 0.0 <= out.accuracy <= 1.0 and len(out.eval_md5) == 32
-    assert "data:image/png;base64" in (tmp_path / "ev" / "roc").read_text()
+    assert "data:image/png;base64" in (tmp_path / "ev" / "report").read_text()
+    # the ROC in KFP's own view: what the UI reads, monotone from (0, 0) to (1, 1)
+    curve = roc.metadata["confidenceMetrics"]
+    fpr, tpr = [p["falsePositiveRate"] for p in curve], [p["recall"] for p in curve]
+    assert len(curve) == 101 and fpr == sorted(fpr) and tpr == sorted(tpr) and fpr[-1] == tpr[-1] == 1.0
+    assert metrics.metadata["verification_accuracy"] == out.accuracy
 
     index = dsl.Artifact(uri=str(tmp_path / "ix" / "index"))
     imetrics = dsl.Metrics(uri=str(tmp_path / "im"))
-    index_build_face.python_func(dataset=data, model=model, run_id=run_id, image_size=112, index=index,
-                                 metrics=imetrics)
+    index_build_face.python_func(dataset=data, embeddings=vectors, run_id=run_id, index=index, metrics=imetrics)
     assert imetrics.metadata["gallery_size"] == 20 and 0 <= imetrics.metadata["rank1"] <= 1
 
     version = register_model.python_func(model=model, run_id=run_id, model_name="comp-test", metric=out.accuracy,
@@ -62,6 +72,7 @@ def test_train_evaluate_index_register_promote_chain(tiny_dataset, tmp_path, hom
     assert tags["paper"] == "mv-softmax" and tags["kfp.run_id"] == "job-42"
     assert tags["data_md5"] == data.metadata["data_md5"] and tags["git_sha"]
     assert run.data.params["head"] == "mv_am" and run.info.status == "FINISHED"
+    assert run.info.run_name == "mv-softmax width=0.25 input_size=32 embedding_size=16 epochs=1 batch_size=8 threads=1"
     assert [m.step for m in experiments.client().get_metric_history(run_id, "loss")] == [1]
     # the registered model is a python-function model from code: it loads back and embeds, and
     # nothing in it was pickled

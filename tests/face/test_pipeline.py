@@ -6,7 +6,7 @@ version and an unchanged `champion`.
 """
 
 import pytest
-from support.cli import full_log, registry, run_cli
+from support.cli import full_log, registry, run_cli, task_artifact_metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +32,8 @@ def test_pipeline_runs_registers_and_promotes(first_run):
     assert "e2e-model version 1" in res.stdout and "promotion: promoted" in res.stdout
     assert "mlflow ui --backend-store-uri sqlite:///" in res.stdout and "MLflow run: " in res.stdout
     # quiet by default: one line per task, then the summary; kfp.local's output is in the run's log
-    tasks = ["ingest", "validate-face", "train-face", "evaluate-face", "index-build-face", "register-model",
-             "promote-model"]
+    tasks = ["ingest", "validate-face", "train-face", "embed-face", "evaluate-face", "index-build-face",
+             "register-model", "promote-model"]
     assert [ln.split()[0] for ln in res.stdout.splitlines() if ln.startswith("  ")] == tasks
     assert len(res.stdout.splitlines()) < 20 and "Executing task" not in res.stdout + res.stderr
     log = full_log(res)
@@ -47,7 +47,15 @@ def test_pipeline_runs_registers_and_promotes(first_run):
     assert run.data.tags["paper"] == "mv-softmax" and run.data.tags["kfp.run_id"]
     assert run.data.tags["data_md5"] and "verification_accuracy" in run.data.metrics
     assert "rank1" in run.data.metrics and run.data.tags["promotion.decision"] == "promoted"
-    assert run.info.run_name == "mv-softmax mv_am seed=0" and run.info.status == "FINISHED"
+    # the run is named by what differs from the defaults, as the console's first line said
+    name = "mv-softmax model_name=e2e-model width=0.25 input_size=32 embedding_size=16 epochs=1 batch_size=8 threads=1"
+    assert run.info.run_name == name and run.info.status == "FINISHED"
+    assert f"running {name} through kfp.local" in res.stdout
+    # KFP's own views: the ROC on a ClassificationMetrics output, the scalars on a Metrics output
+    roc = task_artifact_metadata(res, "evaluate-face", "roc")["confidenceMetrics"]
+    assert len(roc) == 101 and {"falsePositiveRate", "recall", "confidenceThreshold"} <= set(roc[0])
+    scalars = task_artifact_metadata(res, "evaluate-face", "metrics")
+    assert scalars["verification_accuracy"] == pytest.approx(run.data.metrics["verification_accuracy"])
     ds = run.inputs.dataset_inputs[0].dataset
     assert ds.digest == run.data.tags["data_md5"] and run.data.tags["data_uri"] in ds.source
 

@@ -6,9 +6,10 @@ import sys
 
 
 def run_cli(args, home, timeout=600, env=None):
-    """`python -m paperline.cli ARGS` with PAPERLINE_HOME=home (its own sqlite MLflow store)."""
-    env = {**os.environ, "PAPERLINE_HOME": str(home), **(env or {})}
-    env.pop("MLFLOW_TRACKING_URI", None)
+    """`python -m paperline.cli ARGS` with PAPERLINE_HOME=home (its own sqlite MLflow store unless `env`
+    names a tracking server)."""
+    base = {k: v for k, v in os.environ.items() if k != "MLFLOW_TRACKING_URI"}  # the home's own store
+    env = {**base, "PAPERLINE_HOME": str(home), **(env or {})}
     cmd = [sys.executable, "-m", "paperline.cli", *args]
     return subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
 
@@ -43,3 +44,19 @@ def full_log(res) -> str:
         return out
     path = marker.split("full log: ", 1)[1].strip().rstrip(")")
     return out + (Path(path).read_text() if Path(path).is_file() else "")
+
+
+def task_artifact_metadata(res, task: str, output: str) -> dict:
+    """The metadata kfp.local recorded for `task`'s output artifact `output` in the run a `paperline
+    run` printed (its executor_output.json): what the Kubeflow UI's views read."""
+    import json
+    from pathlib import Path
+
+    out = res.stdout + res.stderr
+    marker = next(line for line in out.splitlines() if "full log: " in line)
+    run_dir = Path(marker.split("full log: ", 1)[1].strip()).parent
+    for path in sorted(run_dir.glob(f"{task}*/executor_output.json")):
+        artifacts = json.loads(path.read_text()).get("artifacts", {})
+        if output in artifacts:
+            return artifacts[output]["artifacts"][0]["metadata"]
+    raise AssertionError(f"no output {output!r} of task {task!r} under {run_dir}")

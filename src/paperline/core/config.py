@@ -57,7 +57,13 @@ def coerce(name: str, value, typ):
                 return False
             raise ValueError
         if origin is int:
-            return int(value)
+            try:
+                return int(value)
+            except ValueError:
+                number = float(value)  # kfp.local hands integers over as "8.0"
+                if not number.is_integer():
+                    raise
+                return int(number)
         if origin is float:
             return float(value)
         if origin in (list, dict):
@@ -96,11 +102,28 @@ def type_name(typ) -> str:
     return getattr(origin, "__name__", str(origin))
 
 
-def describe(cls, base: dict | None = None) -> list[tuple[str, str, object, str]]:
+def describe(cls, base: dict | None = None) -> list[tuple[str, type, object, str]]:
     """(name, type, default, meaning) of every field of config class `cls`, defaults after `base`."""
     hints = typing.get_type_hints(cls)
     defaults = dataclasses.asdict(build(cls, {}, base))
-    return [(f.name, type_name(hints[f.name]), defaults[f.name], help_of(cls, f.name)) for f in dataclasses.fields(cls)]
+    return [(f.name, typing.get_origin(hints[f.name]) or hints[f.name], defaults[f.name], help_of(cls, f.name))
+            for f in dataclasses.fields(cls)]
+
+
+def params_text(values: dict) -> str:
+    """`name=value` lines: how a pipeline hands its typed inputs to a component in one string input.
+    At compile time the values are KFP channels and the text becomes placeholders the backend fills in
+    (it resolves those in strings, not inside dict constants); `parse_params_text` reads it back."""
+    return "\n".join(f"{k}={v}" for k, v in values.items())
+
+
+def parse_params_text(text: str) -> dict[str, str]:
+    out = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition("=")
+        if sep:
+            out[key] = value
+    return out
 
 
 def help_of(cls, name: str) -> str:

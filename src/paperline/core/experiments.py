@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Iterator
 
 from paperline.core import settings
 from paperline.core.errors import PaperlineError
@@ -62,11 +62,6 @@ def run_tags(kfp_run_id: str, data_meta: dict) -> dict:
     return {"kfp.run_id": kfp_run_id, "git_sha": settings.git_sha(), "data_rev": data_meta.get("data_rev", ""),
             "data_md5": data_meta.get("data_md5", ""), "data_uri": data_meta.get("data_uri", ""),
             "dvc_md5": data_meta.get("dvc_md5", "")}
-
-
-def run_name(paper: str, variant: str = "", seed: Any = None) -> str:
-    """e.g. `mv-softmax mv_am seed=0`: what the MLflow UI lists."""
-    return " ".join(p for p in (paper, variant, f"seed={seed}" if seed is not None else "") if p)
 
 
 def log_metrics(run_id: str, metrics: dict, step: int | None = None) -> None:

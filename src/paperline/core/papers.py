@@ -4,7 +4,6 @@ the registry finds them by walking the package, so adding a family adds no line 
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import pkgutil
 from dataclasses import dataclass, field
@@ -12,8 +11,21 @@ from functools import cache
 from pathlib import Path
 from typing import Callable
 
-from paperline.core.config import build
+from paperline.core.config import build, coerce, describe, parse_params_text
 from paperline.core.errors import ConfigError
+
+
+def hook(target: str) -> Callable:
+    """A paper's code named as "module:function" and imported on the first call: a declaration lists
+    its heavy hooks (a re-evaluation that loads torch, a renderer) without importing them, so reading
+    the registry stays light for the steps that only need names and gates (register, promote)."""
+    module, _, name = target.partition(":")
+
+    def call(*args, **kwargs):
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__, call.__qualname__, call.target = name, target, target
+    return call
 
 
 @dataclass
@@ -33,14 +45,16 @@ class Param:
     type: type
     default: object
     help: str
+    where: bool = False  # a location (data, index root), not a setting: left out of run names
 
 
 def common_params(data_path: str, model_name: str, data_help: str) -> dict[str, Param]:
     """The parameters every pipeline takes: where its data is and what its model is called."""
-    return {"data_path": Param(str, data_path, data_help),
+    return {"data_path": Param(str, data_path, data_help, where=True),
             "data_repo": Param(str, "", "DVC repository (git URL or path) that holds data_path; empty: data_path "
-                                        "is a plain path or file:// URI"),
-            "data_rev": Param(str, "", "git revision of data_repo (tag, branch or commit); empty: its workspace"),
+                                        "is a plain path or file:// URI", where=True),
+            "data_rev": Param(str, "", "git revision of data_repo (tag, branch or commit); empty: its workspace",
+                              where=True),
             "model_name": Param(str, model_name, "registered model name in MLflow")}
 
 
@@ -66,7 +80,6 @@ class Paper:
     gate_label: str = ""
     higher_is_better: bool = True
     reevaluate: Callable | None = None
-    variant_field: str = ""             # the config field that names the run's variant (head, variant, ...)
     served: Callable | None = None      # artifact path -> predict(input); None: a torch model file
     serving_requirements: tuple = ("torch", "numpy")
     # face papers' hooks (stages.face): their trainer, training data and config figures
@@ -81,26 +94,49 @@ class Paper:
     def train_config(self, overrides: dict | None = None):
         return build(self.config_cls, overrides or {}, self.embedded)
 
+    def parameters(self) -> dict[str, Param]:
+        """Every parameter of the paper's pipeline: its own (data, model name, ...), then the training
+        config's fields with their embedded defaults. The one source of names, types, defaults and
+        meanings: `paperline params`, `--set`, `submit --param` and the compiled pipeline's inputs."""
+        params = dict(self.pipeline_params)
+        if self.config_cls is not None:
+            for name, typ, default, meaning in describe(self.config_cls, self.embedded):
+                if name in params:
+                    raise ConfigError(f"{self.name}: parameter {name!r} is declared twice (pipeline and config)")
+                params[name] = Param(typ, default, meaning)
+        return params
+
+    def typed(self, values: dict) -> dict:
+        """`values` (strings from --set, YAML values, KFP inputs) typed by the declaration; unknown names fail."""
+        params = self.parameters()
+        unknown = sorted(set(values) - set(params))
+        if unknown:
+            raise ConfigError(f"unknown parameter {unknown[0]!r} for {self.name}; valid parameters: "
+                              f"{', '.join(sorted(params))}")
+        return {k: coerce(k, v, params[k].type) for k, v in values.items()}
+
     def split_overrides(self, overrides: dict) -> tuple[dict, dict]:
         """Pipeline-level keys (data_path, model_name, ...) vs train-config keys; unknown keys fail."""
-        train_keys = {f.name for f in dataclasses.fields(self.config_cls)} if self.config_cls else set()
-        pipe, cfg = {}, {}
-        for k, v in overrides.items():
-            if k in self.pipeline_params:
-                pipe[k] = v
-            elif k in train_keys:
-                cfg[k] = v
-            else:
-                valid = sorted(train_keys | set(self.pipeline_params))
-                raise ConfigError(f"unknown parameter {k!r} for {self.name}; valid parameters: {', '.join(valid)}")
-        return pipe, cfg
+        typed = self.typed(overrides)
+        pipe = {k: v for k, v in typed.items() if k in self.pipeline_params}
+        return pipe, {k: v for k, v in typed.items() if k not in self.pipeline_params}
 
-    def run_name(self, cfg) -> str:
-        from paperline.core.experiments import run_name
+    def configure(self, params_text: str):
+        """What a component makes of its `params` input (every pipeline parameter, `name=value` lines):
+        the training config and the run's display name."""
+        values = parse_params_text(params_text)
+        _, cfg = self.split_overrides(values)
+        return self.train_config(cfg), self.display_name(values)
 
-        value = getattr(cfg, self.variant_field) if self.variant_field else ""
-        variant = value if isinstance(value, str) else f"{self.variant_field}={value}"
-        return run_name(self.name, variant, getattr(cfg, "seed", None))
+    def display_name(self, values: dict) -> str:
+        """What ran, in a few words: the paper, the parameters that differ from their defaults and the
+        data revision, e.g. `mv-softmax head=arcface epochs=4 data@v2`. The KFP run and its MLflow run
+        carry this name."""
+        params, typed = self.parameters(), self.typed(values)
+        changed = [f"{k}={_short(typed[k])}" for k, p in params.items()
+                   if k in typed and not p.where and typed[k] != p.default]
+        rev = typed.get("data_rev") or ""
+        return " ".join([self.name, *changed, *([f"data@{rev}"] if rev else [])])
 
     def predictor(self, artifact: Path):
         """`predict(input)` over a registered artifact: the paper's own loader, else a torch model file's."""
@@ -116,6 +152,11 @@ class Paper:
 
         pins = {"torch": f"torch=={version('torch').split('+')[0]}"}
         return [pins.get(r, r) for r in self.serving_requirements]
+
+
+def _short(value) -> str:
+    text = ",".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 FAMILY_ROOT = Path(__file__).resolve().parents[1]

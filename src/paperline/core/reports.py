@@ -51,10 +51,28 @@ def write_evaluation(out_dir: str | Path, title: str, metrics: dict, eval_md5: s
     return [out / n for n in pngs] + [out / "report.md"]
 
 
-def to_kfp(out_dir: str | Path, values: dict, metrics=None, html=None, markdown=None) -> None:
-    """For an evaluate component: the report files into its HTML / Markdown outputs and the numbers
-    onto its Metrics output (MLflow-safe names, no NaN). Artifacts are duck-typed (`.path`,
-    `.log_metric`), so this module needs no KFP."""
+def write_classification(out_dir: str | Path, roc: dict | None = None, categories: list[str] | None = None,
+                         matrix: list[list[int]] | None = None) -> Path:
+    """What KFP's own views draw, beside the report: a ROC (`fpr`, `tpr`, `threshold` lists) and/or a
+    confusion matrix (rows: true class, columns: predicted), as classification.json, which `to_kfp`
+    puts on the step's ClassificationMetrics output."""
+    data = {}
+    if roc is not None:
+        data["roc"] = {k: [float(x) for x in roc[k]] for k in ("fpr", "tpr", "threshold")}
+    if matrix is not None:
+        if len(matrix) != len(categories) or any(len(r) != len(categories) for r in matrix):
+            raise ValueError(f"confusion matrix of {len(matrix)} rows for {len(categories)} categories")
+        data["confusion"] = {"categories": list(categories), "matrix": [[int(x) for x in r] for r in matrix]}
+    path = Path(out_dir) / "classification.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def to_kfp(out_dir: str | Path, values: dict, metrics=None, html=None, markdown=None, classification=None) -> None:
+    """For an evaluate component: the report files into its HTML / Markdown outputs, the numbers onto
+    its Metrics output (MLflow-safe names, no NaN), the ROC / confusion matrix onto its
+    ClassificationMetrics output. Artifacts are duck-typed (`.path`, `.log_metric`, ...), so this
+    module needs no KFP."""
     import shutil
 
     out = Path(out_dir)
@@ -64,6 +82,12 @@ def to_kfp(out_dir: str | Path, values: dict, metrics=None, html=None, markdown=
         shutil.copyfile(out / "report.md", markdown.path)
     if metrics is not None:
         log_numbers(metrics, values)
+    if classification is not None:
+        data = json.loads((out / "classification.json").read_text())
+        if "roc" in data:
+            classification.log_roc_curve(data["roc"]["fpr"], data["roc"]["tpr"], data["roc"]["threshold"])
+        if "confusion" in data:
+            classification.log_confusion_matrix(data["confusion"]["categories"], data["confusion"]["matrix"])
 
 
 def log_numbers(metrics, values: dict) -> None:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 DEFAULT_IMAGE = "paperline/paperline-cpu:0.1.0"
 DEFAULT_CUDA_IMAGE = "paperline/paperline-cuda:0.1.0"
@@ -67,6 +69,46 @@ def index_root() -> str:
     """Where pipelines publish item-to-item indexes: PAPERLINE_INDEX_ROOT (s3://bucket/prefix on a
     cluster), else a folder under the paperline home."""
     return os.environ.get("PAPERLINE_INDEX_ROOT") or str(home() / "indexes")
+
+
+def cluster_compile() -> bool:
+    """A compile for a cluster: `paperline compile --cluster` (PAPERLINE_CLUSTER=1), or PAPERLINE_IMAGE
+    set (the image the pods run) unless PAPERLINE_CLUSTER=0 says otherwise."""
+    flag = os.environ.get("PAPERLINE_CLUSTER")
+    if flag is not None:
+        return flag not in ("", "0")
+    return bool(os.environ.get("PAPERLINE_IMAGE"))
+
+
+@contextmanager
+def compile_target(cluster: bool) -> Iterator[None]:
+    """Builds pipelines for a cluster or for this machine while inside, whatever the environment says."""
+    before = os.environ.get("PAPERLINE_CLUSTER")
+    os.environ["PAPERLINE_CLUSTER"] = "1" if cluster else "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("PAPERLINE_CLUSTER", None)
+        else:
+            os.environ["PAPERLINE_CLUSTER"] = before
+
+
+def compile_time_defaults(data_path: str, names: set[str]) -> dict:
+    """Pipeline defaults that come from settings at compile time. On a cluster compile the dataset
+    location: PAPERLINE_DATA_REPO (the DVC repository's git URL) with PAPERLINE_DATA_REV, or
+    PAPERLINE_DATA_ROOT (s3://bucket/prefix holding the checkout's data/ tree). PAPERLINE_INDEX_ROOT
+    is where indexes are published."""
+    out = {}
+    if "index_root" in names and os.environ.get("PAPERLINE_INDEX_ROOT"):
+        out["index_root"] = os.environ["PAPERLINE_INDEX_ROOT"]
+    if cluster_compile():
+        repo, root = os.environ.get("PAPERLINE_DATA_REPO", ""), os.environ.get("PAPERLINE_DATA_ROOT", "")
+        if repo:
+            out.update(data_repo=repo, data_rev=os.environ.get("PAPERLINE_DATA_REV", ""))
+        elif root:
+            out["data_path"] = f"{root.rstrip('/')}/{data_path}"
+    return out
 
 
 def pipeline_root() -> str | None:

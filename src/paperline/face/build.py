@@ -18,42 +18,18 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import cv2
 import numpy as np
 from tqdm import tqdm
 
-from paperline.core.errors import ConfigError
+from paperline.face.config import FaceDataConfig
 from paperline.face.formats import write_pairs
 from paperline.face.recordio import write_face_rec
 from paperline.faceimage.formats import encode_jpeg, write_landmarks
 from paperline.faceimage.renderer import FaceRenderer, Pose, make_identity
-
-
-@dataclass
-class FaceDataConfig:
-    train_identities: int = 200
-    images_per_identity: int = 16
-    verify_identities: int = 100
-    verify_images_per_identity: int = 8
-    folds: int = 10
-    pairs_per_fold: int = 60  # half same, half different
-    image_size: int = 112
-    seed: int = 0
-    train_frontal_share: float = 0.0  # > 0: this share of training images has |yaw| < 30°, the rest 30-90°
-
-    def check(self):
-        if self.pairs_per_fold % 2 or self.pairs_per_fold < 2:
-            raise ConfigError("pairs_per_fold must be an even number >= 2")
-        if self.verify_identities < 2 or self.verify_images_per_identity < 2:
-            raise ConfigError("verification needs >= 2 identities with >= 2 images each")
-        if self.train_identities < 2 or self.images_per_identity < 1:
-            raise ConfigError("training needs >= 2 identities")
-        if not 0.0 <= self.train_frontal_share <= 1.0:
-            raise ConfigError(f"train_frontal_share must be in [0, 1], got {self.train_frontal_share}")
-
 
 FRONTAL, PROFILE = 30.0, 60.0  # |yaw| below FRONTAL is frontal, beyond PROFILE is profile (CFP-FP's split)
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -34,13 +34,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperline.core.checkpoint import rng_state, save_atomic, set_rng_state
-from paperline.core.config import param
 from paperline.core.device import pick_device, seed_everything, set_threads
 from paperline.core.errors import ConfigError, DataError
 from paperline.core.loop import run_epochs
 from paperline.face.backbones import get_backbone
+from paperline.face.config import F2CTrainConfig
 from paperline.face.schedulers import advance, make_scheduler
-from paperline.face.train import FaceEmbedder, FaceTrainConfig, embedder_config, normalize, to_uint8_nchw
+from paperline.face.train import FaceEmbedder, embedder_config, normalize, to_uint8_nchw
 
 
 class LRUPool:
@@ -152,34 +152,6 @@ class DualLoader:
         pairs = np.array([self.rng.choice(self.by_id[c], 2, replace=False) for c in ids])
         inst = self.rng.choice(self.n, self.batch_size, replace=False)
         return np.concatenate([pairs[:, 0], inst[:half]]), np.concatenate([pairs[:, 1], inst[half:]])
-
-
-@dataclass
-class F2CTrainConfig(FaceTrainConfig):
-    head: str = "cosface"  # the margin of the in-pool loss: cosface (AM) as the release's train_ffc.sh
-    m: float = 0.4
-    pool_size: int = param(0, "Dynamic Class Pool size Q (0: 10 % of the training identities)")
-    gallery_momentum: float = param(0.99, "moving-average momentum of the Gallery Net")
-
-    def pool_for(self, identities: int) -> int:
-        """One step writes up to 1.5 B identities (B/2 pairs + B instances); a smaller pool would evict
-        a probe's gallery partner before the probe is classified."""
-        per_step = 3 * self.batch_size // 2
-        q = self.pool_size or min(identities, max(identities // 10, per_step))
-        if q > identities:
-            raise ConfigError(f"DCP size {q} is larger than the {identities} training identities; "
-                              f"use pool_size <= {identities}")
-        if q < per_step:
-            raise ConfigError(f"DCP size {q} is smaller than the {per_step} identities one step of batch_size "
-                              f"{self.batch_size} writes; raise pool_size or lower batch_size")
-        return q
-
-    def check(self, num_images: int = 0):
-        super().check(num_images)
-        if self.head != "cosface":
-            raise ConfigError(f"F²C's pool loss is CosFace (AM); head={self.head!r} is not supported")
-        if not 0 <= self.gallery_momentum < 1:
-            raise ConfigError(f"gallery_momentum must be in [0, 1), got {self.gallery_momentum}")
 
 
 class F2CTrainer:

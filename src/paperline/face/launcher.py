@@ -93,7 +93,7 @@ def _train_on_cluster(dataset: str, out: Path, cfg: FaceTrainConfig, image_size:
 
 def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, kfp_run_id: str,
                       data_meta: dict, image_size: int, task_config, launch: Launch,
-                      api=None) -> tuple[str, list[dict]]:
+                      api=None, run_name: str = "") -> tuple[str, list[dict]]:
     """Trains through a TrainJob or local torchrun; saves the model like `face.stages.train` and returns
     (MLflow run id, history). Nothing is written to `model_path` unless training finished."""
     cfg.check()
@@ -105,7 +105,7 @@ def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper
     how = f"TrainJob, {launch.nodes} node(s)" if cluster else f"torchrun --standalone, {launch.local_procs} process(es)"
     params = {**asdict(cfg), "image_size": image_size, "nodes": launch.nodes if cluster else 1,
               "procs_per_node": "auto" if cluster else launch.local_procs}
-    with experiments.training_run(paper, kfp_run_id, data_meta, params, spec.run_name(cfg),
+    with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name,
                                   tags={"launcher": "trainjob" if cluster else "torchrun"}) as run:
         print(f"training {paper} through {how}", flush=True)
         with tempfile.TemporaryDirectory(prefix="paperline-launch-") as tmp:

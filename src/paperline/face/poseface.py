@@ -20,43 +20,18 @@ Training is the shared trainer (`train_face`) with the per-image pose passed as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from paperline.core.config import param
-from paperline.core.errors import ConfigError, DataError
+from paperline.core.errors import DataError
+from paperline.face.config import PoseFaceTrainConfig
 from paperline.face.formats import list_image_folder
 from paperline.face.pose import YawEstimator, load_landmarks, recorded_yaw, yaw_ratio
-from paperline.face.train import FaceTrainConfig, train_face
+from paperline.face.train import train_face
 from paperline.faceimage.formats import read_image
 
 BIN_DEG = 15.0
-
-
-@dataclass
-class PoseFaceTrainConfig(FaceTrainConfig):
-    head: str = "poseface"
-    base: str = param("cosface", "PoseFace margin form: cosface (cos θ − m_i) or arcface (cos(θ + m_i))")
-    m: float = 0.35                 # m0, the frontal margin
-    pose_lambda: float = param(0.15, "λ: extra margin at 90° yaw")
-    pose_weighting: bool = param(True, "weight samples by the inverse frequency of their yaw bin")
-    pose_gamma: float = param(0.5, "γ: sample weight = (1 / bin frequency)^γ, normalised")
-    pose_dim: int = param(16, "length of the pose feature f_pose")
-    ortho_weight: float = param(1.0, "weight of the identity/pose orthogonality loss")
-    pose_weight: float = param(1.0, "weight of the pose regression loss")
-
-    def check(self, num_images: int = 0):
-        super().check(num_images)
-        if self.base not in ("cosface", "arcface"):
-            raise ConfigError(f"unknown PoseFace base margin {self.base!r}; valid: cosface, arcface")
-        if self.pose_lambda < 0 or self.m < 0 or self.pose_dim < 1:
-            raise ConfigError("PoseFace needs m >= 0, pose_lambda >= 0 and pose_dim >= 1")
-
-    def head_params(self) -> dict:
-        return {"s": self.s, "m": self.m, "base": self.base, "pose_lambda": self.pose_lambda,
-                "pose_dim": self.pose_dim, "ortho_weight": self.ortho_weight, "pose_weight": self.pose_weight}
 
 
 def pose_weights(abs_yaw_deg: np.ndarray, gamma: float) -> np.ndarray:

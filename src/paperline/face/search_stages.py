@@ -25,7 +25,7 @@ from paperline.face.backbones import get_backbone
 from paperline.face.formats import load_train_set
 from paperline.face.heads import alpha_of, get_head
 from paperline.face.search import SearchAgent
-from paperline.face.stages import verification_metrics
+from paperline.face.stages import model_metrics
 from paperline.face.train import train_face
 
 
@@ -68,7 +68,7 @@ def candidate(dataset: str, start_path: str, out_path: str, cfg, cand: dict, rou
     model, history = train_face(images, labels, run_cfg, work, resume=False, init=load_file(start_path))
     trained = load_file(checkpoint_path(work))["trainer"]
     save_atomic({"backbone": trained["backbone"], "head": trained["head"]}, out_path)
-    metrics, *_ = verification_metrics(model, dataset, image_size)
+    metrics = model_metrics(model, dataset, image_size)
     acc = metrics["verification_accuracy"]
     print(f"round {round_} candidate {int(cand['index'])} α={cand['alpha']:.4g}"
           f"{' (fixed-margin baseline)' if cand['baseline'] else ''}: accuracy {acc:.4f}", flush=True)

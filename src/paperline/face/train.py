@@ -9,7 +9,7 @@ is reproducible from its config.
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -21,55 +21,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperline.core.checkpoint import model_factory
-from paperline.core.config import param
 from paperline.core.device import pick_device, seed_everything, set_threads
 from paperline.core.errors import ConfigError, DataError
 from paperline.core.loop import run_epochs
 from paperline.face.backbones import get_backbone
-from paperline.face.heads import HEADS, TAILS, get_head
-from paperline.face.schedulers import SCHEDULES, advance, make_scheduler
-
-
-@dataclass
-class FaceTrainConfig:
-    backbone: str = param("mobilefacenet", "backbone network: mobilefacenet, ir18 or ir50")
-    width: float = param(0.5, "channel width multiplier of the backbone")
-    input_size: int = param(64, "side of the square input image in pixels (images are resized to it)")
-    embedding_size: int = param(128, "length of the face embedding")
-    head: str = param("mv_am", "classification head: softmax, cosface, arcface, mv_am, mv_arc, x2, search, poseface")
-    s: float = param(32.0, "scale s of the normalised logits")
-    m: float = param(0.35, "margin m of the margin heads")
-    t: float = param(0.2, "MV-Softmax: weight t of the mis-classified vectors")
-    adaptive: bool = param(True, "MV-Softmax: adaptive (true) or fixed re-weighting of mis-classified vectors")
-    epochs: int = param(8, "passes over the training set")
-    batch_size: int = param(128, "images per step (over all training processes)")
-    lr: float = param(0.1, "peak SGD learning rate")
-    momentum: float = param(0.9, "SGD momentum")
-    weight_decay: float = param(5e-4, "SGD weight decay")
-    schedule: str = param("step", "learning-rate schedule: step, cosine or mhlr")
-    milestones: list = param([0.56, 0.72, 0.89], "step schedule: fractions of training where lr drops 10x")
-    warmup_epochs: float = param(0.5, "linear learning-rate warm-up, in epochs")
-    # MHLR (schedule=mhlr): the release's defaults suit ~10^5-step runs; see paperline.face.schedulers
-    mhlr_alpha: float = param(1e-3, "MHLR: smoothing of the loss slope (alpha)")
-    mhlr_beta: float = param(1e-3, "MHLR: smoothing of the slope's average (beta)")
-    mhlr_lambda: float = param(5e-5, "MHLR: slope below which the loss counts as stalled (lambda)")
-    mhlr_tau: float = param(0.05, "MHLR: stalled steps tolerated, as a share of all steps (tau)")
-    mhlr_delta: float = param(2.0, "MHLR: learning-rate divisor at each decay (delta)")
-    seed: int = param(0, "seed of weights, shuffling and augmentation")
-    device: str = param("auto", "auto, cpu or cuda")
-    threads: int = param(0, "torch CPU threads (0: torch's default)")
-
-    def check(self, num_images: int = 0):
-        if self.head not in HEADS:
-            raise ConfigError(f"unknown head {self.head!r}; valid heads: {', '.join(HEADS)}")
-        if self.epochs < 1 or self.batch_size < 2:
-            raise ConfigError("epochs must be >= 1 and batch_size >= 2")
-        if self.schedule not in SCHEDULES:
-            raise ConfigError(f"unknown schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}")
-
-    def head_params(self) -> dict:
-        """The head's symbols; a paper's config subclass adds its own (X2-Softmax: a, h, k, ste)."""
-        return {"s": self.s, "m": self.m, "t": self.t, "adaptive": self.adaptive}
+from paperline.face.config import FaceTrainConfig
+from paperline.face.heads import TAILS, get_head
+from paperline.face.schedulers import advance, make_scheduler
 
 
 class FaceEmbedder(nn.Module):

@@ -71,6 +71,18 @@ def tar_at_far(dist: np.ndarray, same: np.ndarray, fars=(1e-1, 1e-2, 1e-3, 1e-4,
     return out
 
 
+def roc_table(dist: np.ndarray, same: np.ndarray, points: int = 101) -> dict:
+    """The ROC at `points` distance thresholds (a pair is "same" when its distance is below), in the
+    lists KFP's ClassificationMetrics.log_roc_curve takes; finite and small enough for the UI."""
+    same = np.asarray(same, bool)
+    th = np.quantile(dist, np.linspace(0, 1, points))
+    th[-1] = np.nextafter(th[-1], np.inf)  # the last threshold accepts every pair
+    accepted = dist[None, :] < th[:, None]
+    tpr = accepted[:, same].mean(1) if same.any() else np.zeros(points)
+    fpr = accepted[:, ~same].mean(1) if (~same).any() else np.zeros(points)
+    return {"fpr": fpr.tolist(), "tpr": tpr.tolist(), "threshold": th.tolist()}
+
+
 def roc_points(dist, same):
     return roc_curve(same, -dist)
 

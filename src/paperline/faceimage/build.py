@@ -12,34 +12,18 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from paperline.core.errors import ConfigError
+from paperline.faceimage.config import ParsingDataConfig
 from paperline.faceimage.formats import encode_jpeg
 from paperline.faceimage.layouts import write_jd_item, write_lapa_item
 from paperline.faceimage.renderer import FaceRenderer, make_identity
 
 SPLITS = {"train": "Train", "val": "Val", "test": "Test"}  # LaPa split -> JD split folder
-
-
-@dataclass
-class ParsingDataConfig:
-    train: int = 2000
-    val: int = 200
-    test: int = 300
-    image_size: int = 128
-    max_yaw: float = 60.0
-    seed: int = 0
-
-    def check(self):
-        if min(self.train, self.val, self.test) < 1:
-            raise ConfigError("train, val and test need at least one image each")
-        if self.image_size < 32:
-            raise ConfigError("image_size must be >= 32")
 
 
 def detector_box(pts: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:

@@ -23,6 +23,8 @@ from paperline.core.errors import DataError
 from paperline.faceimage.formats import IMAGE_EXTS, read_landmarks, write_landmarks
 from paperline.faceimage.landmarks106 import LAPA_CLASSES
 
+TRAIN_TEST = {"jd": ("Train", "Test"), "lapa": ("train", "test")}  # each layout's split folders
+
 NUM_CLASSES = len(LAPA_CLASSES)  # 11: background + 10 face classes
 
 

@@ -124,3 +124,12 @@ def validate_parsing_dataset(root: str | Path, layout: str, split: str, report_d
     counts = {"images": int(len(tables["images"])), "landmark_files": int(len(tables["landmarks"]))}
     return run_suites(f"{layout} {split} validation", Path(root) / split, tables, parsing_suites(layout),
                       report_dir, counts)
+
+
+def validate_train_test(root: str | Path, layout: str, report_dir: str | Path) -> dict:
+    """The suites on the training and the test split of a JD or LaPa layout; one report each."""
+    from paperline.faceimage.layouts import TRAIN_TEST
+
+    out = {split: validate_parsing_dataset(root, layout, split, Path(report_dir) / split)
+           for split in TRAIN_TEST[layout]}
+    return {"images": sum(v["images"] for v in out.values()), "splits": list(out)}

@@ -6,9 +6,8 @@ ground-truth landmarks' box, AUC@0.08 (the ranking metric) and FR@0.08. The chal
 was not readable here, so `reference` is empty.
 """
 
-from paperline.core.papers import Paper, Param, common_params
-from paperline.landmarks.pipnet import LandmarkConfig
-from paperline.landmarks.stages import reevaluate
+from paperline.core.papers import Paper, Param, common_params, hook
+from paperline.landmarks.config import LandmarkConfig
 
 PAPER = Paper(
     name="jd-landmark",
@@ -29,6 +28,6 @@ PAPER = Paper(
     metrics=["auc@0.08", "nme", "fr@0.08"],
     gate_metric="auc_at_0.08",
     gate_label="AUC@0.08",
-    reevaluate=reevaluate,
+    reevaluate=hook("paperline.landmarks.stages:reevaluate"),
     reference=[],
 )

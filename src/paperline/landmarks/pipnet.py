@@ -15,7 +15,7 @@ shift ±5 %.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -25,37 +25,15 @@ from torch import nn
 from tqdm import tqdm
 
 from paperline.core.checkpoint import model_factory
-from paperline.core.config import param
 from paperline.core.digest import read_file
 from paperline.core.errors import ConfigError, DataError
 from paperline.core.loop import OneCycleTrainer, run_epochs
 from paperline.faceimage.augment import apply_points, augment, box_to_crop, invert, warp
 from paperline.faceimage.formats import read_image, read_landmarks
 from paperline.faceimage.layouts import Item, read_jd_split, read_lapa_split, read_rect
+from paperline.landmarks.config import LandmarkConfig
 
 POINTS = 106
-
-
-@dataclass
-class LandmarkConfig:
-    input_size: int = param(128, "side of the square face crop in pixels (multiple of 8)")
-    width: int = param(32, "channels of the first stage; doubles at each of the three stride-2 stages")
-    epochs: int = param(12, "passes over the training faces")
-    batch_size: int = param(32, "faces per step")
-    lr: float = param(2e-3, "peak AdamW learning rate (one-cycle schedule)")
-    weight_decay: float = param(1e-4, "AdamW weight decay")
-    offset_weight: float = param(2.0, "weight of the offset L1 loss beside the cell cross-entropy")
-    crop_margin: float = param(0.1, "grow the face box by this share before cropping")
-    augment: bool = param(True, "flip, rotate, scale and shift the training faces")
-    seed: int = param(0, "seed of weights, shuffling and augmentation")
-    device: str = param("auto", "auto, cpu or cuda")
-    threads: int = param(0, "torch CPU threads (0: torch's default)")
-
-    def check(self):
-        if self.input_size % 8 or self.input_size < 32:
-            raise ConfigError(f"input_size must be a multiple of 8 and >= 32, got {self.input_size}")
-        if self.epochs < 1 or self.batch_size < 1 or self.width < 4:
-            raise ConfigError("epochs and batch_size must be >= 1, width >= 4")
 
 
 def config_of(model) -> LandmarkConfig:

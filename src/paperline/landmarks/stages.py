@@ -12,8 +12,8 @@ import numpy as np
 from paperline.core import experiments
 from paperline.core.checkpoint import load_model, save_model
 from paperline.core.digest import Digest
-from paperline.core.papers import get_paper
 from paperline.core.reports import write_evaluation
+from paperline.faceimage.layouts import TRAIN_TEST
 from paperline.landmarks import metrics as LM
 from paperline.landmarks.pipnet import (
     LandmarkConfig,
@@ -26,26 +26,15 @@ from paperline.landmarks.pipnet import (
 )
 
 METRIC = "auc@0.08"
-SPLITS = {"jd": ("Train", "Test"), "lapa": ("train", "test")}
-
-
-def validate(dataset: str, report_dir: str, layout: str = "jd") -> dict:
-    """The landmark suites on the training and the test split; one report each."""
-    from paperline.faceimage.validation import validate_parsing_dataset  # pandas and GE: only this step needs them
-
-    out = {}
-    for split in SPLITS[layout]:
-        out[split] = validate_parsing_dataset(dataset, layout, split, Path(report_dir) / split)
-    return {"images": sum(v["images"] for v in out.values()), "splits": list(out)}
 
 
 def train(dataset: str, model_path: str, cfg: LandmarkConfig, paper: str, kfp_run_id: str, data_meta: dict,
-          layout: str = "jd"):
+          layout: str = "jd", run_name: str = ""):
     cfg.check()
-    items = load_items(dataset, layout, SPLITS[layout][0])
+    items = load_items(dataset, layout, TRAIN_TEST[layout][0])
     crops, pts, _, _ = load_crops(items, cfg, "training faces")
     params = {**asdict(cfg), "layout": layout, "train_images": len(items)}
-    with experiments.training_run(paper, kfp_run_id, data_meta, params, get_paper(paper).run_name(cfg)) as run:
+    with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name) as run:
         model, history = train_landmarks(crops, pts, cfg, on_epoch=run.on_epoch,
                                          work_dir=Path(model_path).parent / "work")
         save_model(model, model_path, pipnet)
@@ -55,7 +44,7 @@ def train(dataset: str, model_path: str, cfg: LandmarkConfig, paper: str, kfp_ru
 def score_test_split(model, dataset: str, layout: str = "jd"):
     """Per-image NME on the test split, the predictions, the ground truth, the items and the md5 of
     the files read (each read once)."""
-    items = load_items(dataset, layout, SPLITS[layout][1])
+    items = load_items(dataset, layout, TRAIN_TEST[layout][1])
     digest = Digest()
     crops, _, mats, gt = load_crops(items, config_of(model), "test faces", read=digest.file)
     pred = predict_original(model, crops, mats)

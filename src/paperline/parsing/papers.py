@@ -7,13 +7,13 @@ boundary=false` trains the same network without the boundary branch. The paper's
 readable here, so `reference` is empty.
 """
 
-from paperline.core.papers import Dataset, Paper, common_params
-from paperline.faceimage.build import ParsingDataConfig, build_parsing_dataset
-from paperline.parsing.bspnet import ParsingConfig
-from paperline.parsing.stages import reevaluate
+from paperline.core.papers import Dataset, Paper, common_params, hook
+from paperline.faceimage.config import ParsingDataConfig
+from paperline.parsing.config import ParsingConfig
 
 # the landmark + parsing set (JD-landmark and LaPa layouts of the same faces), for both families
-DATASETS = [Dataset("parsing", "parsing_data", "data/parsing", ParsingDataConfig, build_parsing_dataset)]
+DATASETS = [Dataset("parsing", "parsing_data", "data/parsing", ParsingDataConfig,
+                    hook("paperline.faceimage.build:build_parsing_dataset"))]
 
 PAPER = Paper(
     name="lapa",
@@ -33,7 +33,6 @@ PAPER = Paper(
     metrics=["mean_f1", "boundary_mean_f1"],
     gate_metric="mean_f1",
     gate_label="mean F1",
-    reevaluate=reevaluate,
-    variant_field="boundary",
+    reevaluate=hook("paperline.parsing.stages:reevaluate"),
     reference=[],
 )

@@ -17,10 +17,9 @@ from paperline.core.checkpoint import load_model, save_model
 from paperline.core.digest import Digest
 from paperline.core.errors import DataError
 from paperline.core.files import building_dir
-from paperline.core.papers import get_paper
-from paperline.core.reports import write_evaluation
+from paperline.core.reports import write_classification, write_evaluation
 from paperline.faceimage.formats import read_image, read_landmarks
-from paperline.faceimage.landmarks106 import LAPA_COLORS
+from paperline.faceimage.landmarks106 import LAPA_CLASSES, LAPA_COLORS
 from paperline.faceimage.layouts import read_label, read_lapa_split, write_label
 from paperline.parsing.annotate import annotate as annotate_one
 from paperline.parsing.bspnet import ParsingConfig, bspnet, predict_labels, train_parsing
@@ -62,15 +61,6 @@ def annotate(dataset: str, out_dir: str) -> dict:
     return stats
 
 
-def validate(dataset: str, report_dir: str) -> dict:
-    from paperline.faceimage.validation import validate_parsing_dataset
-
-    out = {}
-    for split in ("train", "test"):
-        out[split] = validate_parsing_dataset(dataset, "lapa", split, Path(report_dir) / split)
-    return {"images": sum(v["images"] for v in out.values())}
-
-
 def load_split(dataset: str, split: str, size: int):
     items = read_lapa_split(dataset, split)
     imgs, labs, pts = [], [], []
@@ -89,13 +79,14 @@ def load_split(dataset: str, split: str, size: int):
     return items, np.stack(imgs), np.stack(labs), np.stack(pts)
 
 
-def train(dataset: str, model_path: str, cfg: ParsingConfig, paper: str, kfp_run_id: str, data_meta: dict):
+def train(dataset: str, model_path: str, cfg: ParsingConfig, paper: str, kfp_run_id: str, data_meta: dict,
+          run_name: str = ""):
     cfg.check()
     _, images, labels, pts = load_split(dataset, "train", cfg.input_size)
     ann = Path(dataset) / "annotation.json"
     extra = json.loads(ann.read_text()) if ann.is_file() else {}
     params = {**asdict(cfg), "train_images": len(images)}
-    with experiments.training_run(paper, kfp_run_id, data_meta, params, get_paper(paper).run_name(cfg)) as run:
+    with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name) as run:
         run.log_metrics(extra)
         model, history = train_parsing(images, labels, pts, cfg, on_epoch=run.on_epoch,
                                        work_dir=Path(model_path).parent / "work")
@@ -125,7 +116,7 @@ def score_test_split(model, dataset: str):
     metrics = hist.summary()
     metrics["boundary_mean_f1"] = band.summary()["mean_f1"]
     metrics["images"] = len(items)
-    return metrics, shown, digest.hexdigest()
+    return metrics, shown, digest.hexdigest(), hist.hist
 
 
 def overlay_png(shown) -> bytes:
@@ -141,9 +132,10 @@ def overlay_png(shown) -> bytes:
 
 def evaluate(dataset: str, model_path: str, out_dir: str, run_id: str) -> dict:
     model = load_model(model_path)
-    metrics, shown, md5 = score_test_split(model, dataset)
+    metrics, shown, md5, confusion = score_test_split(model, dataset)
     files = write_evaluation(out_dir, "Face parsing (rows: image, ground truth, prediction)", metrics, md5,
                              {"overlay.png": overlay_png(shown)})
+    write_classification(out_dir, categories=list(LAPA_CLASSES), matrix=confusion.tolist())  # pixels
     experiments.log_evaluation(run_id, metrics, md5, files)
     print(f"mean F1 {metrics[METRIC]:.4f} over {metrics['mean_f1_classes']} classes (boundary pixels "
           f"{metrics['boundary_mean_f1']:.4f}) on {metrics['images']} test faces", flush=True)

@@ -13,40 +13,16 @@ real file. The truth is written beside the log (`planted_items.csv`: item, categ
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from paperline.core.errors import ConfigError
 from paperline.core.files import building_dir
+from paperline.recsys.config import InteractionsDataConfig
 from paperline.recsys.interactions import USERBEHAVIOR_WINDOW
 
 HOUR = 3600
-
-
-@dataclass
-class InteractionsDataConfig:
-    rows: int = 300_000
-    seed: int = 0
-    items_per_cluster: int = 8
-    clusters_per_category: int = 6
-    rows_per_item: int = 25          # UserBehavior has ~24 rows per item
-    rows_per_user: int = 60
-    interests: int = 3               # categories a user browses
-    session_clicks: float = 5.0      # mean clicks of a browsing session
-    buy_rate: float = 0.25           # sessions that end in a purchase
-    complement_rate: float = 0.6     # purchases followed by one in the complementary category
-    bot_share: float = 0.02          # share of rows from bot-like users
-    outside_window: int = 5          # rows with a timestamp outside the window
-
-    def check(self) -> None:
-        if self.rows < 1000:
-            raise ConfigError(f"rows must be at least 1000, got {self.rows}")
-        for name in ("buy_rate", "complement_rate", "bot_share"):
-            if not 0 <= getattr(self, name) <= 1:
-                raise ConfigError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
 
 
 def _zipf_weights(n: int, a: float, rng) -> np.ndarray:

@@ -8,15 +8,12 @@ paperline.recsys.interactions); evaluation: paperline.recsys.metrics. The paper'
 not retrievable (spec §6): `reference` holds none, the report says so.
 """
 
-from paperline.core.papers import Dataset, Paper, Param, common_params
-from paperline.recsys.build import InteractionsDataConfig, build_interactions_dataset
-from paperline.recsys.graph import ProductGraphConfig
-from paperline.recsys.index import predictor
-from paperline.recsys.stages import reevaluate
+from paperline.core.papers import Dataset, Paper, Param, common_params, hook
+from paperline.recsys.config import InteractionsDataConfig, ProductGraphConfig
 
 # the UserBehavior-format click log with planted structure
 DATASETS = [Dataset("interactions", "interactions_data", "data/interactions", InteractionsDataConfig,
-                    build_interactions_dataset, unit="interactions")]
+                    hook("paperline.recsys.build:build_interactions_dataset"), unit="interactions")]
 
 PAPER = Paper(
     name="swing",
@@ -35,13 +32,12 @@ PAPER = Paper(
     pipeline_params={**common_params("data/interactions", "paperline-swing",
                                      "interaction log: UserBehavior.csv, Retailrocket events.csv or a Parquet table"),
                      "index_root": Param(str, "", "where the index is published (a folder or s3://bucket/prefix); "
-                                                  "empty: PAPERLINE_INDEX_ROOT or the paperline home")},
+                                                  "empty: PAPERLINE_INDEX_ROOT or the paperline home", where=True)},
     metrics=["hitrate@20", "recall@20", "complement_hitrate@20", "coverage"],
     gate_metric="hitrate_at_20",
     gate_label="substitute HitRate@20",
-    reevaluate=reevaluate,
-    variant_field="engine",
-    served=predictor,
+    reevaluate=hook("paperline.recsys.stages:reevaluate"),
+    served=hook("paperline.recsys.index:predictor"),
     serving_requirements=("numpy", "pandas", "pyarrow"),
     reference=[],
 )

@@ -16,7 +16,6 @@ import pandas as pd
 from paperline.core import experiments
 from paperline.core.digest import Digest
 from paperline.core.errors import DataError
-from paperline.core.papers import get_paper
 from paperline.core.reports import html_table, markdown_table, write_evaluation
 from paperline.recsys import metrics as R
 from paperline.recsys.graph import ProductGraphConfig, build
@@ -70,10 +69,10 @@ def split(clean_dir: str, out_dir: str, test_days: int = 1) -> dict:
 
 
 def build_index(split_dir: str, cfg: ProductGraphConfig, out_dir: str, paper: str, kfp_run_id: str,
-                data_meta: dict) -> tuple[str, dict]:
+                data_meta: dict, run_name: str = "") -> tuple[str, dict]:
     """Both indexes (Parquet) into `out_dir`, inside this run's MLflow run; returns its id."""
     train = pd.read_parquet(Path(split_dir) / "train.parquet")
-    with experiments.training_run(paper, kfp_run_id, data_meta, asdict(cfg), get_paper(paper).run_name(cfg)) as run:
+    with experiments.training_run(paper, kfp_run_id, data_meta, asdict(cfg), run_name) as run:
         sub, comp, stats = build(train, cfg, str(Path(split_dir) / "train.parquet"))
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)

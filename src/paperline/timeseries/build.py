@@ -7,18 +7,11 @@ from __future__ import annotations
 import csv
 import importlib.util
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperline.core.errors import ConfigError
+from paperline.timeseries.config import BUNDLED, UCRDataConfig
 from paperline.timeseries.formats import length_of, read_split, write_ts
-
-BUNDLED = ["ACSF1", "ArrowHead", "GunPoint", "ItalyPowerDemand", "OSULeaf", "PLAID"]
-
-
-@dataclass
-class UCRDataConfig:
-    datasets: list = field(default_factory=lambda: list(BUNDLED))
 
 
 def sktime_data_dir() -> Path:

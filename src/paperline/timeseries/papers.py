@@ -8,13 +8,12 @@ what the spec could confirm: the speed claim from the abstract and InceptionTime
 published per-dataset accuracies (their authors' result files) for the bundled datasets.
 """
 
-from paperline.core.papers import Dataset, Paper, Param, common_params
-from paperline.timeseries.build import UCRDataConfig, build_ucr_dataset
-from paperline.timeseries.inception import TSConfig
-from paperline.timeseries.stages import reevaluate
+from paperline.core.papers import Dataset, Paper, Param, common_params, hook
+from paperline.timeseries.config import TSConfig, UCRDataConfig
 
 # the UCR datasets sktime bundles, re-written as .ts files
-DATASETS = [Dataset("ucr", "ucr_data", "data/ucr", UCRDataConfig, build_ucr_dataset, unit="series")]
+DATASETS = [Dataset("ucr", "ucr_data", "data/ucr", UCRDataConfig, hook("paperline.timeseries.build:build_ucr_dataset"),
+                    unit="series")]
 
 INCEPTION = "hfawaz/InceptionTime results-InceptionTime-128.csv"
 ROCKET = "angus924/rocket results/results_ucr.csv (10-run mean)"
@@ -42,8 +41,7 @@ PAPER = Paper(
     metrics=["accuracy", "teacher_accuracy", "rocket_accuracy", "speedup_vs_rocket"],
     gate_metric="accuracy",
     gate_label="test accuracy",
-    reevaluate=reevaluate,
-    variant_field="variant",
+    reevaluate=hook("paperline.timeseries.stages:reevaluate"),
     reference=[
         {"metric": "speedup_vs_rocket", "benchmark": "UCR-128", "value": 100.0,
          "source": "abstract: inference 'two orders of magnitude faster than ROCKET'"},

@@ -17,18 +17,11 @@ from paperline.core.checkpoint import load_model, save_model
 from paperline.core.digest import Digest
 from paperline.core.errors import DataError, PaperlineError
 from paperline.core.figures import figure, to_png
-from paperline.core.papers import get_paper
-from paperline.core.reports import write_evaluation
+from paperline.core.reports import write_classification, write_evaluation
 from paperline.timeseries import inception as T
 from paperline.timeseries import kdctime as K
 
 METRIC = "accuracy"
-
-
-def validate(root: str, name: str, report_dir: str) -> dict:
-    from paperline.timeseries.validation import validate_ucr
-
-    return validate_ucr(root, name, report_dir)
 
 
 def train_member(root: str, name: str, cfg: T.TSConfig, member: int, model_path: str) -> dict:
@@ -83,7 +76,8 @@ def calibrate(soft_path: str, cfg: T.TSConfig, targets_path: str) -> dict:
 
 
 def train_student(root: str, name: str, targets_path: str, cfg: T.TSConfig, model_path: str, paper: str,
-                  kfp_run_id: str, data_meta: dict, teacher_info: dict) -> tuple[str, list[dict]]:
+                  kfp_run_id: str, data_meta: dict, teacher_info: dict, run_name: str = ""
+                  ) -> tuple[str, list[dict]]:
     """Starts this pipeline run's MLflow run (params, the teacher's and calibration's figures), trains."""
     ds = K.load(root, name)
     with np.load(targets_path) as f:
@@ -92,7 +86,7 @@ def train_student(root: str, name: str, targets_path: str, cfg: T.TSConfig, mode
         raise DataError(f"{targets_path}: targets were made for other training labels than {name}'s")
     params = {**asdict(cfg), "dataset": name, "train_series": len(ds.y), "test_series": len(ds.yt),
               "classes": ds.k, "series_length": ds.X.shape[-1]}
-    with experiments.training_run(paper, kfp_run_id, data_meta, params, get_paper(paper).run_name(cfg),
+    with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name,
                                   tags={"dataset": name}) as run:
         run.log_metrics(teacher_info)
         net, history = K.train_student(ds, targets, tau, cfg, on_epoch=run.on_epoch,
@@ -143,7 +137,8 @@ def evaluate(root: str, name: str, student_path: str, teacher_path: str, rocket_
     md5 = digest.hexdigest()
     student, teacher = load_model(student_path), load_model(teacher_path)
     rocket = pickle.loads(Path(rocket_path).read_bytes())  # our own step's sklearn model, not a torch file
-    acc = {k: float((f(ds.Xt) == ds.yt).mean()) for k, f in K.predictors(student, teacher, rocket).items()}
+    predicted = {k: f(ds.Xt) for k, f in K.predictors(student, teacher, rocket).items()}
+    acc = {k: float((p == ds.yt).mean()) for k, p in predicted.items()}
     ms = K.inference_ms(student, teacher, rocket, ds.Xt)
     metrics = {METRIC: acc["student"], "teacher_accuracy": acc["teacher"], "rocket_accuracy": acc["ROCKET"],
                "student_ms_per_series": ms["student"], "teacher_ms_per_series": ms["teacher"],
@@ -151,6 +146,9 @@ def evaluate(root: str, name: str, student_path: str, teacher_path: str, rocket_
                "speedup_vs_teacher": ms["teacher"] / ms["student"], "test_series": len(ds.yt)}
     title = f"{name}: {variant or 'student'} vs InceptionTime teacher vs ROCKET"
     files = write_evaluation(out_dir, title, metrics, md5, {"comparison.png": comparison_png(acc, ms, title)})
+    confusion = np.zeros((ds.k, ds.k), np.int64)  # the student's: rows true class, columns predicted
+    np.add.at(confusion, (ds.yt, predicted["student"]), 1)
+    write_classification(out_dir, categories=ds.classes, matrix=confusion.tolist())
     experiments.log_evaluation(run_id, metrics, md5, files, tags={"dataset": name})
     print(f"{name}: accuracy student {acc['student']:.4f}, teacher {acc['teacher']:.4f}, ROCKET {acc['ROCKET']:.4f}; "
           f"inference per series student {ms['student']:.3f} ms, teacher {ms['teacher']:.3f} ms, "

@@ -6,7 +6,8 @@ train_ffc.sh, config/optim_config): AM loss, SGD nesterov lr 0.1, wd 1e-4, 19 ep
 8/14/17, batch 64 per GPU on 8 GPUs, Gallery momentum 0.99, Q = 1 % / 0.1 % of the identities.
 """
 
-from paperline.face.f2c import F2CTrainConfig, train_f2c
+from paperline.core.papers import hook
+from paperline.face.config import F2CTrainConfig
 from paperline.face.papers import face_paper
 
 PAPER = face_paper(
@@ -15,7 +16,7 @@ PAPER = face_paper(
     arxiv="2105.10375",
     pipeline="f2c",
     config_cls=F2CTrainConfig,
-    trainer=train_f2c,
+    trainer=hook("paperline.face.f2c:train_f2c"),
     model_name="paperline-f2c",
     description="F²C face recognition (Dynamic Class Pool instead of FC): train, verify, index, register, promote",
     embedded={"backbone": "mobilefacenet", "width": 0.5, "input_size": 64, "embedding_size": 128,

@@ -8,8 +8,8 @@ batch 128 is ~470k); the embedded run has ~200 steps, so its averages are shorte
 10-step time constant = 5 % of the run) and λ is scaled to its loss slopes. Both are in the config.
 """
 
+from paperline.face.config import FaceTrainConfig
 from paperline.face.papers import face_paper
-from paperline.face.train import FaceTrainConfig
 
 RELEASE = "MHLR README (public copy Kainat-N/FR_Datasets), R100/R50, 5 epochs, 1 GPU"
 

@@ -4,8 +4,8 @@ Head: paperline.face.heads.MVSoftmaxHead (MV-AM default, t = 0.2, adaptive weigh
 m = 0.35, easy margin), exactly as the authors' fc_layers.py and FaceX-Zoo's MV_Softmax.py.
 """
 
+from paperline.face.config import FaceTrainConfig
 from paperline.face.papers import face_paper
-from paperline.face.train import FaceTrainConfig
 
 PAPER = face_paper(
     name="mv-softmax",

@@ -10,8 +10,9 @@ Default data: `data/face-pose` (DVC stage face_pose_data), whose training set is
 (80 % of images within 30° of frontal, as web-crawled sets are) while verification covers ±90°.
 """
 
+from paperline.core.papers import hook
+from paperline.face.config import PoseFaceTrainConfig
 from paperline.face.papers import face_paper
-from paperline.face.poseface import PoseFaceTrainConfig, load_pose_train_set, train_poseface
 
 
 def figures(cfg: PoseFaceTrainConfig, out_dir) -> list:
@@ -26,8 +27,8 @@ PAPER = face_paper(
     arxiv="2107.11721",
     pipeline="poseface",
     config_cls=PoseFaceTrainConfig,
-    trainer=train_poseface,
-    train_data=load_pose_train_set,
+    trainer=hook("paperline.face.poseface:train_poseface"),
+    train_data=hook("paperline.face.poseface:load_pose_train_set"),
     data_path="data/face-pose",
     model_name="paperline-poseface",
     description="PoseFace face recognition (landmark pose, id/pose split, pose-adaptive margin): train, verify "

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 from paperline.core.config import param
 from paperline.core.errors import ConfigError
+from paperline.face.config import FaceTrainConfig
 from paperline.face.papers import face_paper
-from paperline.face.train import FaceTrainConfig
 
 
 @dataclass

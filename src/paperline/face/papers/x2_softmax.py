@@ -9,8 +9,8 @@ SGD lr 0.1, 26 epochs, steps at 8/14/20/25, MS1MV3.
 from dataclasses import dataclass
 
 from paperline.core.config import param
+from paperline.face.config import FaceTrainConfig
 from paperline.face.papers import face_paper
-from paperline.face.train import FaceTrainConfig
 
 
 @dataclass
