@@ -47,3 +47,10 @@ def test_dvc_repo_rev_and_md5_are_recorded(tiny_dataset, tmp_path):
     assert tree_md5(tmp_path / "out") == tree_md5(tiny_dataset / "verify")
     with pytest.raises(DataError, match="not found in DVC repo"):
         ingest("data/missing", tmp_path / "out2", repo=str(repo), rev=sha)
+    # the workspace (no rev) is copied straight from the checkout, with the same hashes as DVC's own
+    # read; with the output gone from the workspace, DVC reads it from its cache
+    ws = ingest("data/verify", tmp_path / "ws", repo=str(repo))
+    assert (ws["data_md5"], ws["dvc_md5"]) == (meta["data_md5"], meta["dvc_md5"])
+    shutil.rmtree(repo / "data" / "verify")
+    cached = ingest("data/verify", tmp_path / "cached", repo=str(repo))
+    assert (cached["data_md5"], cached["dvc_md5"]) == (meta["data_md5"], meta["dvc_md5"])
