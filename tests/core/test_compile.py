@@ -89,6 +89,19 @@ def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):
     assert executor["resources"]["cpuRequest"] == 2 and executor["resources"]["memoryRequest"] == 4
 
 
+@pytest.mark.parametrize("paper, component, views", [
+    ("mv-softmax", "comp-evaluate-face", {"roc": "system.ClassificationMetrics", "metrics": "system.Metrics"}),
+    ("kdctime", "comp-evaluate-timeseries", {"confusion": "system.ClassificationMetrics", "metrics": "system.Metrics"}),
+    ("lapa", "comp-evaluate-parsing", {"confusion": "system.ClassificationMetrics", "metrics": "system.Metrics"}),
+    ("jd-landmark", "comp-evaluate-landmarks", {"metrics": "system.Metrics"}),
+    ("swing", "comp-evaluate-product-graph", {"metrics": "system.Metrics"})])
+def test_every_evaluate_step_declares_the_kfp_views_it_writes(tmp_path, paper, component, views):
+    spec = next(yaml.safe_load_all(compile_pipeline(paper, tmp_path).read_text()))
+    outputs = spec["components"][component]["outputDefinitions"]["artifacts"]
+    assert {k: v["artifactType"]["schemaTitle"] for k, v in outputs.items() if k in views} == views
+    assert any(v["artifactType"]["schemaTitle"] in ("system.HTML", "system.Markdown") for v in outputs.values())
+
+
 def test_a_cluster_compile_takes_the_dataset_location_from_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERLINE_DATA_REPO", "https://git.example.org/ml/paperline.git")
     monkeypatch.setenv("PAPERLINE_DATA_REV", "data-v3")

@@ -42,6 +42,16 @@ def test_pipeline_against_mlflow_server_on_postgres_and_s3(mlflow_server, s3_env
         # artifacts went through the server into the S3 bucket
         keys = [o.object_name for o in s3_env["client"].list_objects("mlflow", recursive=True)]
         assert any(k.endswith("roc.png") for k in keys) and any("MLmodel" in k for k in keys)
+        # the shelf's site from the server: the champion of the model this run registered, its plots
+        # (downloaded through the server from S3), links into the server's own UI
+        site = tmp_path / "site"
+        res = _run(["report", "--all", "--html", str(site)], env)
+        assert res.returncode == 0, res.stderr[-2000:]
+        page = (site / "mv-softmax.html").read_text()
+        assert f"server-model v{champ}" in page
+        assert f"{mlflow_server['url']}/#/models/server-model/versions/{champ}" in page
+        assert (site / "mv-softmax" / "roc.png").stat().st_size > 1000
+        assert (site / "mv-softmax" / "history.png").is_file()
     finally:
         os.environ.pop("MLFLOW_TRACKING_URI", None)
 

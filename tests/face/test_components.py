@@ -6,8 +6,8 @@ import pytest
 from kfp import dsl
 
 from paperline.components.face import embed_face, evaluate_face, index_build_face, train_face, validate_face
-from paperline.core.config import params_text
 from paperline.components.platform import ingest, promote_model, register_model
+from paperline.core.config import params_text
 from paperline.core.errors import ValidationFailed
 
 TINY_CFG = {"width": 0.25, "input_size": 32, "embedding_size": 16, "batch_size": 8, "epochs": 1, "threads": 1}

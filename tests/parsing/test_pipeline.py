@@ -1,7 +1,7 @@
 """The LaPa pipeline end to end through kfp.local on a tiny set, then a bad mask."""
 
 import pytest
-from support.cli import full_log, open_home, run_cli
+from support.cli import full_log, open_home, run_cli, task_artifact_metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -24,6 +24,14 @@ def test_lapa_pipeline_then_a_mask_with_an_unknown_class(tiny_parsing, tmp_path)
     run = c.get_run(c.get_model_version("lapa-e2e", "1").tags["run_id"])
     assert {"mean_f1", "boundary_mean_f1", "annotation_mean_f1", "attention_ce"} <= set(run.data.metrics)
     assert "evaluation/overlay.png" in {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
+    # KFP's confusion-matrix view: LaPa's 11 classes, every test pixel counted once
+    from paperline.faceimage.landmarks106 import LAPA_CLASSES
+
+    cm = task_artifact_metadata(res, "evaluate-parsing", "confusion")["confusionMatrix"]
+    assert [a["displayName"] for a in cm["annotationSpecs"]] == list(LAPA_CLASSES)
+    labels = (tiny_parsing / "lapa" / "test" / "labels").iterdir()
+    pixels = sum(cv2.imread(str(p), cv2.IMREAD_UNCHANGED).size for p in labels)
+    assert sum(map(sum, (r["row"] for r in cm["rows"]))) == pixels
     bad = tmp_path / "bad"
     shutil.copytree(tiny_parsing / "lapa", bad)
     victim = sorted((bad / "test" / "labels").iterdir())[1]

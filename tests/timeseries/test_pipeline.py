@@ -1,7 +1,7 @@
 """The kdctime pipeline end to end through kfp.local on ItalyPowerDemand."""
 
 import pytest
-from support.cli import full_log, open_home, run_cli
+from support.cli import full_log, open_home, run_cli, task_artifact_metadata
 
 pytestmark = pytest.mark.e2e
 
@@ -28,6 +28,12 @@ def test_kdctime_pipeline(tmp_path):
             "teacher_train_accuracy"} <= set(run.data.metrics)
     assert 0.5 < run.data.metrics["rocket_accuracy"] <= 1
     assert "evaluation/comparison.png" in {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
+    # KFP's confusion-matrix view: the student's predictions over the 2 classes of the 1,029 test series
+    cm = task_artifact_metadata(res, "evaluate-timeseries", "confusion")["confusionMatrix"]
+    assert [a["displayName"] for a in cm["annotationSpecs"]] == ["1", "2"]
+    cells = [r["row"] for r in cm["rows"]]
+    assert sum(map(sum, cells)) == 1029
+    assert (cells[0][0] + cells[1][1]) / 1029 == pytest.approx(run.data.metrics["accuracy"])
     rep = run_cli(["report", "kdctime"], home)
     assert rep.returncode == 0 and "two orders of magnitude" in rep.stdout
     assert f"latest run {run.info.run_id}" in rep.stdout and "real UCR test split of ItalyPowerDemand" in rep.stdout
