@@ -29,8 +29,8 @@ TASKS = {
     "train-face": "import paperline.face.stages, paperline.core.reports; "
                   "from paperline.core.papers import get_paper; get_paper('mv-softmax')",
     "embed-face": "import paperline.face.stages, paperline.core.experiments",
-    "evaluate-face": "import paperline.face.scoring, paperline.core.reports, mlflow",
-    "index-build-face": "import paperline.face.scoring, paperline.core.reports, mlflow",
+    "evaluate-face": "import paperline.face.eval_stages, mlflow",
+    "index-build-face": "import paperline.face.eval_stages, mlflow",
     "register-model": "import paperline.core.promotion, mlflow; "
                       "from paperline.core.papers import get_paper; get_paper('mv-softmax')",
     "promote-model": "import paperline.core.promotion, mlflow; "

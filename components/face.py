@@ -93,13 +93,13 @@ def evaluate_face(dataset: Input[Dataset], embeddings: Input[Dataset], run_id: s
 
         from paperline.core.experiments import failing_run
         from paperline.core.reports import to_kfp
-        from paperline.face import scoring
+        from paperline.face import eval_stages
 
         out = os.path.join(os.path.dirname(report.path), "evaluation")
         with failing_run(run_id):
-            m = scoring.evaluate(dataset.path, embeddings.path, out, run_id)
+            m = eval_stages.evaluate(dataset.path, embeddings.path, out, run_id)
         to_kfp(out, m, metrics, report, summary, roc)
-        return namedtuple("EvalOutputs", ["accuracy", "eval_md5"])(m[scoring.METRIC], m["eval_data_md5"])
+        return namedtuple("EvalOutputs", ["accuracy", "eval_md5"])(m[eval_stages.METRIC], m["eval_data_md5"])
 
 
 @component
@@ -111,10 +111,10 @@ def index_build_face(dataset: Input[Dataset], embeddings: Input[Dataset], run_id
     with task_errors():
         from paperline.core.experiments import failing_run
         from paperline.core.reports import log_numbers
-        from paperline.face import scoring
+        from paperline.face import eval_stages
 
         with failing_run(run_id):
-            m = scoring.index_build(dataset.path, embeddings.path, index.path, run_id)
+            m = eval_stages.index_build(dataset.path, embeddings.path, index.path, run_id)
         index.metadata.update({"format": "faiss-IndexFlatIP", "gallery_size": m["gallery_size"]})
         log_numbers(metrics, m)
 

@@ -34,10 +34,11 @@ def test_submit_sends_the_compiled_pipeline_and_parameters(stub):
     params = run["runtime_config"]["parameters"]
     # each parameter its own typed input; the run named by what differs from the defaults
     assert params == {"data_path": "s3://data/face", "epochs": 3, "head": "arcface"}
-    assert run["display_name"] == "mv-softmax epochs=3 head=arcface"
+    assert run["display_name"] == "mv-softmax head=arcface epochs=3"
     inputs = spec["root"]["inputDefinitions"]["parameters"]
     assert inputs["data_repo"]["defaultValue"] == "https://git.example.org/ml/paperline.git"
-    assert run["experiment_id"] in s.experiments and f"submitted run {run['run_id']} (mv-softmax epochs=3" in res.output
+    assert run["experiment_id"] in s.experiments
+    assert f"submitted run {run['run_id']} (mv-softmax head=arcface epochs=3)" in res.output
 
 
 def test_submit_refuses_a_dataset_no_pod_can_read(stub, monkeypatch):

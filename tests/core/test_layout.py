@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SRC = ROOT / "src"
 NOT_FAMILIES = {"core", "faceimage"}
 # the platform glue of a family: its pipeline stages and the distributed launcher's entry points
-PLATFORM = {"stages", "search_stages", "launcher", "train_entry", "serving"}
+PLATFORM = {"stages", "search_stages", "eval_stages", "launcher", "train_entry", "serving"}
 FORBIDDEN = ("mlflow", "kfp", "minio", "boto3", "botocore", "paperline.core.experiments", "paperline.core.promotion",
              "paperline.core.storage", "paperline.core.ingest", "paperline.core.trainjob", "paperline.core.tasklog")
 

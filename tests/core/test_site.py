@@ -6,7 +6,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from support.artifacts import candidate_run, model_artifact
 from support.cli import run_cli
 
@@ -33,6 +32,7 @@ for (const p of pages) {
 
 
 def open_in_chromium(site: Path, pages: list[str]) -> dict:
+    assert CHROMIUM, "chromium is not installed: `make test` installs it (.ci/system-packages)"
     checker = site / "_checker.html"
     checker.write_text(CHECKER.replace("PAGES", json.dumps(pages)))
     res = subprocess.run([CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files",
@@ -59,7 +59,6 @@ def _evaluated_run(paper: str, metric: float, tmp: Path) -> str:
     return run_id
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/system-packages installs it)")
 def test_the_shelf_site_has_every_paper_and_no_broken_image(home, tmp_path):
     from paperline.core import experiments, promotion
 

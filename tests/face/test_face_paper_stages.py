@@ -6,6 +6,7 @@ import pytest
 
 from paperline.core import promotion
 from paperline.core.papers import get_paper
+from paperline.face import eval_stages
 from paperline.face import stages as face
 
 TINY = {"width": 0.25, "input_size": 32, "embedding_size": 16, "epochs": 1, "batch_size": 8, "threads": 1}
@@ -18,8 +19,9 @@ def test_train_evaluate_register(paper, extra, tiny_dataset, tmp_path, home):
     cfg = get_paper(paper).train_config({**TINY, **extra})
     model_path = tmp_path / "model" / "model.pt"
     run_id, history = face.train(str(tiny_dataset), str(model_path), cfg, paper, "t", {})
-    metrics = face.evaluate(str(tiny_dataset), str(model_path), str(tmp_path / "eval"), run_id)
-    version = promotion.register(str(model_path), run_id, f"{paper}-stages", metrics[face.METRIC],
+    face.embed(str(tiny_dataset), str(model_path), str(tmp_path / "embeddings"))
+    metrics = eval_stages.evaluate(str(tiny_dataset), str(tmp_path / "embeddings"), str(tmp_path / "eval"), run_id)
+    version = promotion.register(str(model_path), run_id, f"{paper}-stages", metrics[eval_stages.METRIC],
                                  metrics["eval_data_md5"])
     assert version == "1"
     run = experiments.client().get_run(run_id)

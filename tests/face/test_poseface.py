@@ -167,12 +167,13 @@ def test_frontal_profile_pairs_and_frontal_heavy_training(tmp_path):
 def test_evaluation_reports_accuracy_by_yaw_bucket_and_frontal_profile(tiny_dataset):
     """Bucket accuracies are the fold-threshold decisions of all pairs, split by the pair's larger |yaw|."""
     from paperline.face.backbones import get_backbone
-    from paperline.face.stages import verification_metrics
+    from paperline.face.scoring import verification_metrics
+    from paperline.face.stages import embed_verification
     from paperline.face.train import FaceEmbedder
 
     torch.manual_seed(0)
     model = FaceEmbedder(get_backbone("mobilefacenet", 16, 32, 0.25), 32).eval()
-    metrics, curves, groups, _ = verification_metrics(model, str(tiny_dataset))
+    metrics, curves, groups, *_ = verification_metrics(str(tiny_dataset), embed_verification(model, str(tiny_dataset)))
     yaw = {r["path"]: float(r["yaw"]) for r in csv.DictReader(open(tiny_dataset / "verify" / "meta.csv"))}
     from paperline.face.formats import read_pairs
 

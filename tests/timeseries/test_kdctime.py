@@ -9,6 +9,7 @@ import torch
 
 from paperline.core.errors import ConfigError, DataError, ValidationFailed
 from paperline.timeseries import inception as T
+from paperline.timeseries.config import VARIANTS
 from paperline.timeseries.formats import read_split, read_ts, read_tsv, write_ts
 
 HEADER = "@problemName Toy\n@timeStamps false\n@missing {missing}\n@univariate true\n@equalLength {equal}\n" \
@@ -316,7 +317,7 @@ def test_training_learns_a_separable_toy_problem():
     assert (logits.argmax(1) == y).mean() > 0.9
 
 
-@pytest.mark.parametrize("variant", T.VARIANTS)
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_calibrate_step_writes_each_variants_targets(tmp_path, variant):
     from paperline.timeseries import stages as S
 

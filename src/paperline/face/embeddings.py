@@ -8,6 +8,7 @@ promotion gate compares.
 
 from __future__ import annotations
 
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class Embeddings:
         try:
             with np.load(path) as f:
                 paths, vectors, md5 = list(f["paths"]), f["vectors"], str(f["eval_data_md5"])
-        except (OSError, KeyError, ValueError) as e:
+        except (OSError, KeyError, ValueError, zipfile.BadZipFile) as e:
             raise DataError(f"{path}: not a readable embeddings file ({e})") from None
         if vectors.ndim != 2 or len(vectors) != len(paths):
             raise DataError(f"{path}: {len(paths)} paths but vectors of shape {vectors.shape}")

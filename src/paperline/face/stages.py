@@ -1,6 +1,6 @@
 """Face-recognition stages (MV-Softmax and the rest of the face shelf) that need the model: train,
 embed the verification images, and the promotion gate's re-evaluation. Validation is
-paperline.face.validation's; evaluate and index-build read the embeddings (paperline.face.scoring).
+paperline.face.validation's; evaluate and index-build read the embeddings (paperline.face.eval_stages).
 Each takes plain paths and a config, returns a metrics dict; registering and promoting are
 paperline.core.promotion's."""
 
