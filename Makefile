@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Debian packages the suite uses (PostgreSQL, Java 17), installed when missing (make test runs it, so CI does)
+## Debian packages the suite uses (PostgreSQL, Java 17, Chromium), installed when missing (make test runs it, so CI does)
 system:
 	@.ci/system-packages
 
