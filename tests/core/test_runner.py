@@ -20,12 +20,14 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def project(tmp_path, monkeypatch, home):
     """A DVC project with the interactions stage, its data not built yet (as on a fresh clone)."""
+    import yaml
+
     proj = tmp_path / "proj"
-    (proj / "src" / "paperline" / "recsys").mkdir(parents=True)
-    for f in ("build.py", "interactions.py"):
-        shutil.copy(ROOT / "src" / "paperline" / "recsys" / f, proj / "src" / "paperline" / "recsys" / f)
-    stage = (ROOT / "dvc.yaml").read_text().split("  interactions_data:")[1]
-    (proj / "dvc.yaml").write_text("stages:\n  interactions_data:" + stage)
+    stage = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]["interactions_data"]
+    for dep in stage["deps"]:
+        (proj / dep).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / dep, proj / dep)
+    (proj / "dvc.yaml").write_text(yaml.safe_dump({"stages": {"interactions_data": stage}}))
     (proj / "params.yaml").write_text("interactions_data:\n  rows: 3000\n  seed: 0\n")
     (proj / "pyproject.toml").write_text("")
     dvc = Path(sys.executable).with_name("dvc")
