@@ -201,6 +201,14 @@ def _compiled(paper: Paper, tmp: str, overrides: dict | None = None) -> str:
     return str(compile_pipeline(paper.name, tmp, overrides, cluster=True))
 
 
+def cluster_run_name(paper: Paper, args: dict) -> str:
+    """The name the training step will give the MLflow run: the cluster defaults (data rev) with `args`."""
+    from paperline.pipelines.paper import compiled_defaults
+
+    with settings.compile_target(cluster=True):
+        return paper.display_name({**compiled_defaults(paper), **args})
+
+
 def submit(paper_name: str, host: str, experiment: str | None, overrides: dict) -> dict:
     import tempfile
 
@@ -209,9 +217,10 @@ def submit(paper_name: str, host: str, experiment: str | None, overrides: dict) 
     client = kfp_client(host)
     with tempfile.TemporaryDirectory() as tmp:
         res = _api_call("run submission", client.create_run_from_pipeline_package, _compiled(paper, tmp, args),
-                        arguments=args, experiment_name=experiment or paper.name, run_name=paper.display_name(args))
+                        arguments=args, experiment_name=experiment or paper.name,
+                        run_name=cluster_run_name(paper, args))
     return {"run_id": res.run_id, "experiment": experiment or paper.name, "arguments": args,
-            "name": paper.display_name(args)}
+            "name": cluster_run_name(paper, args)}
 
 
 def upload(paper_name: str, host: str, version: str | None = None) -> dict:
@@ -247,7 +256,7 @@ def schedule(paper_name: str, host: str, cron: str, experiment: str | None, over
     exp = _api_call("experiment", client.create_experiment, experiment or paper.name)
     with tempfile.TemporaryDirectory() as tmp:
         rec = _api_call("recurring run creation", client.create_recurring_run, exp.experiment_id,
-                        job_name=f"{paper.display_name(args)} on {cron}", cron_expression=cron, max_concurrency=1,
+                        job_name=f"{cluster_run_name(paper, args)} on {cron}", cron_expression=cron, max_concurrency=1,
                         no_catchup=True, params=args, pipeline_package_path=_compiled(paper, tmp, args), enabled=True)
     return {"recurring_run_id": rec.recurring_run_id, "cron": cron, "experiment": exp.display_name}
 

@@ -22,8 +22,9 @@ def stub(monkeypatch):
     s.stop()
 
 
-def test_submit_sends_the_compiled_pipeline_and_parameters(stub):
+def test_submit_sends_the_compiled_pipeline_and_parameters(stub, monkeypatch):
     s, host = stub
+    monkeypatch.setenv("PAPERLINE_DATA_REV", "data-v3")
     res = runner.invoke(app, ["submit", "mv-softmax", "--host", host, "--param", "epochs=3",
                               "--param", "data_path=s3://data/face", "--param", "head=arcface"])
     assert res.exit_code == 0, res.output
@@ -34,11 +35,12 @@ def test_submit_sends_the_compiled_pipeline_and_parameters(stub):
     params = run["runtime_config"]["parameters"]
     # each parameter its own typed input; the run named by what differs from the defaults
     assert params == {"data_path": "s3://data/face", "epochs": 3, "head": "arcface"}
-    assert run["display_name"] == "mv-softmax head=arcface epochs=3"
+    assert run["display_name"] == "mv-softmax head=arcface epochs=3 data@data-v3"  # as the MLflow run will be
     inputs = spec["root"]["inputDefinitions"]["parameters"]
     assert inputs["data_repo"]["defaultValue"] == "https://git.example.org/ml/paperline.git"
     assert run["experiment_id"] in s.experiments
-    assert f"submitted run {run['run_id']} (mv-softmax head=arcface epochs=3)" in res.output
+    assert f"submitted run {run['run_id']} (mv-softmax head=arcface epochs=3 data@data-v3)" in res.output
+    assert inputs["data_rev"]["defaultValue"] == "data-v3"
 
 
 def test_submit_refuses_a_dataset_no_pod_can_read(stub, monkeypatch):
