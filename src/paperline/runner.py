@@ -37,7 +37,11 @@ def pipeline_arguments(paper: Paper, overrides: dict) -> dict:
     _check_runs(paper)
     _, cfg = paper.split_overrides(overrides)  # fails on an unknown name or a value of the wrong type
     paper.train_config(cfg).check()  # and on a value out of range
-    return paper.typed(overrides)
+    args = paper.typed(overrides)
+    for key, value in args.items():  # components get the parameters as name=value lines
+        if isinstance(value, str) and ("\n" in value or "\r" in value):
+            raise ConfigError(f"parameter {key!r} contains a line break ({value!r}); give it on one line")
+    return args
 
 
 def local_defaults(paper: Paper, args: dict) -> dict:

@@ -40,6 +40,8 @@ def test_pipeline_arguments_split_and_validate():
         pipeline_arguments(get_paper("mv-softmax"), {"head": "nope"})
     with pytest.raises(ConfigError, match="'epochs' expects int, got '2.5'"):
         pipeline_arguments(get_paper("mv-softmax"), {"epochs": "2.5"})
+    with pytest.raises(ConfigError, match="'model_name' contains a line break"):
+        pipeline_arguments(get_paper("mv-softmax"), {"model_name": "a\nepochs=99"})
 
 
 def test_the_params_text_a_component_gets_reads_back_to_the_same_config_and_run_name():
