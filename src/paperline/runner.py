@@ -35,9 +35,9 @@ def load_pipeline(paper: Paper, fresh: bool = False):
 def pipeline_arguments(paper: Paper, overrides: dict) -> dict:
     """--set/--config/--param values as the pipeline's typed inputs, checked before any task runs."""
     _check_runs(paper)
-    _, cfg = paper.split_overrides(overrides)  # fails on an unknown name or a value of the wrong type
+    pipe, cfg = paper.split_overrides(overrides)  # fails on an unknown name or a value of the wrong type
     paper.train_config(cfg).check()  # and on a value out of range
-    args = paper.typed(overrides)
+    args = {**pipe, **cfg}
     for key, value in args.items():  # components get the parameters as name=value lines
         if isinstance(value, str) and ("\n" in value or "\r" in value):
             raise ConfigError(f"parameter {key!r} contains a line break ({value!r}); give it on one line")
@@ -219,12 +219,11 @@ def submit(paper_name: str, host: str, experiment: str | None, overrides: dict) 
     paper = get_paper(paper_name)
     args = pipeline_arguments(paper, overrides)
     client = kfp_client(host)
+    name = cluster_run_name(paper, args)
     with tempfile.TemporaryDirectory() as tmp:
         res = _api_call("run submission", client.create_run_from_pipeline_package, _compiled(paper, tmp, args),
-                        arguments=args, experiment_name=experiment or paper.name,
-                        run_name=cluster_run_name(paper, args))
-    return {"run_id": res.run_id, "experiment": experiment or paper.name, "arguments": args,
-            "name": cluster_run_name(paper, args)}
+                        arguments=args, experiment_name=experiment or paper.name, run_name=name)
+    return {"run_id": res.run_id, "experiment": experiment or paper.name, "arguments": args, "name": name}
 
 
 def upload(paper_name: str, host: str, version: str | None = None) -> dict:

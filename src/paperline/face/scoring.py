@@ -25,6 +25,11 @@ class Verification(NamedTuple):
     roc: dict             # fpr, tpr, threshold lists: KFP's ROC view
 
 
+def pair_files(verify: Path) -> list[Path]:
+    """The LFW pairs, then the frontal-profile pairs where the set has them."""
+    return [verify / "pairs.txt", *[f for f in [verify / "pairs_fp.txt"] if f.is_file()]]
+
+
 def _verify_yaw(verify: Path, paths: list[Path]) -> np.ndarray | None:
     """Yaw per image: recorded in meta.csv, else estimated from the landmarks, else None."""
     yaw = recorded_yaw(verify, paths)
@@ -46,8 +51,8 @@ def verification_metrics(dataset: str, emb: Embeddings) -> Verification:
     larger |yaw| of a pair, each pair judged with its fold's threshold) and the frontal-profile
     protocol's 10-fold accuracy."""
     verify = Path(dataset) / "verify"
-    pairs = read_pairs(verify / "pairs.txt", verify / "images")
-    fp_pairs = read_pairs(verify / "pairs_fp.txt", verify / "images") if (verify / "pairs_fp.txt").is_file() else []
+    pairs, *rest = [read_pairs(f, verify / "images") for f in pair_files(verify)]
+    fp_pairs = rest[0] if rest else []
     dist, same, folds = _scored(pairs, emb)
     kf = V.kfold_accuracy(dist, same, folds)
     metrics = {METRIC: kf["accuracy"], "verification_accuracy_std": kf["accuracy_std"], **V.tar_at_far(dist, same),

@@ -17,7 +17,7 @@ from paperline.core.digest import Digest
 from paperline.core.papers import get_paper
 from paperline.face.embeddings import Embeddings
 from paperline.face.formats import list_image_folder, load_train_set, read_pairs
-from paperline.face.scoring import METRIC, verification_metrics
+from paperline.face.scoring import METRIC, pair_files, verification_metrics
 from paperline.face.train import FaceEmbedder, FaceTrainConfig, embed_images, face_embedder, train_face
 from paperline.faceimage.formats import decode_image, read_image
 
@@ -56,10 +56,9 @@ def verification_images(dataset: str, image_size: int) -> tuple[list[Path], np.n
     verify = Path(dataset) / "verify"
     digest = Digest()
     named = set()
-    for name in ("pairs.txt", "pairs_fp.txt"):
-        if name == "pairs.txt" or (verify / name).is_file():
-            digest.bytes(verify / name)
-            named |= {p for pr in read_pairs(verify / name, verify / "images") for p in (pr.left, pr.right)}
+    for f in pair_files(verify):
+        digest.bytes(f)
+        named |= {p for pr in read_pairs(f, verify / "images") for p in (pr.left, pr.right)}
     paths = sorted(named | set(list_image_folder(verify / "images")[0]))
     images = np.stack([decode_image(digest.file(p), str(p), image_size) if p in named else read_image(p, image_size)
                        for p in paths])
