@@ -1,10 +1,13 @@
-"""Softmax vs ArcFace vs MV-Softmax (and friends) on the same embedded data, 3 seeds each.
+"""Softmax vs CosFace vs ArcFace vs the MV-Softmax variants on the same embedded data, 3 seeds each.
 
-Trains with a paper's embedded config (--paper, default mv-softmax), changing only the head, and reports 10-fold
-verification accuracy, TAR@FAR=1e-3 and rank-1 as mean ± std. Needs only numpy/torch/opencv, so it
-also runs on a GPU box without the MLOps stack (PYTHONPATH=src).
-Usage: python benchmarks/face_baselines.py --data data/face [--paper P] [--heads softmax,arcface,mv_am] [--seeds 3]
-       [--device auto] [--epochs N] [--out docs/baselines.json]
+Trains with a paper's embedded config (--paper, default mv-softmax), changing only the head and its
+symbols, and reports 10-fold verification accuracy, TAR@FAR=1e-3, rank-1 and the last epoch's collapse
+diagnostics (paperline.face.diagnostics) as mean ± std. A variant is LABEL:HEAD[,key=value...]; the
+default set is the paper's adaptive MV-AM (t = 0.2), the fixed one, FaceX-Zoo's (t = 0.12, margin only
+where cos θ_y > m), and the baselines (ArcFace at its paper's m = 0.5). Needs only numpy/torch/opencv,
+so it also runs on a GPU box without the MLOps stack (PYTHONPATH=src).
+Usage: python benchmarks/face_baselines.py --data data/face [--paper P] [--variant LABEL:HEAD,k=v ...]
+       [--heads softmax,arcface] [--seeds 3] [--device auto] [--epochs N] [--out docs/results/baselines.json]
 """
 
 import argparse
@@ -19,6 +22,7 @@ from paperline.core.device import pick_device
 from paperline.core.papers import get_paper
 from paperline.face.build import FaceDataConfig, build_face_dataset
 from paperline.face.formats import list_image_folder, load_train_set, read_pairs
+from paperline.face.stages import impostor_pairs
 from paperline.face.train import embed_images, train_face
 from paperline.face.verification import kfold_accuracy, pair_distances, tar_at_far
 from paperline.faceimage.formats import read_image
@@ -42,12 +46,27 @@ def evaluate(model, data: Path, device):
             "tar@far=1e-3": tar_at_far(d, same)["tar@far=0.001"], "rank1": r1}
 
 
+VARIANTS = ["softmax:softmax", "cosface:cosface,m=0.35", "arcface:arcface,m=0.5",
+            "mv_am adaptive t=0.2:mv_am,adaptive=true,t=0.2",
+            "mv_am fixed t=0.2:mv_am,adaptive=false,t=0.2",
+            "mv_am FaceX-Zoo t=0.12:mv_am,adaptive=true,t=0.12,easy_threshold=0.35"]
+DIAGNOSTICS = ("target_cosine", "hard_share", "probe_mean_norm", "impostor_cosine")
+
+
+def variant(spec: str) -> tuple[str, dict]:
+    """'LABEL:HEAD,k=v,...' (or just 'HEAD,k=v,...') -> (label, config overrides)."""
+    label, _, rest = spec.rpartition(":")
+    head, *kv = rest.split(",")
+    return (label or rest), {"head": head, **parse_sets(kv)}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/face")
     ap.add_argument("--paper", default="mv-softmax")
     ap.add_argument("--set", dest="sets", action="append", default=[], help="training config key=value")
-    ap.add_argument("--heads", default="softmax,arcface,mv_am")
+    ap.add_argument("--variant", dest="variants", action="append", default=[], help="LABEL:HEAD[,key=value...]")
+    ap.add_argument("--heads", default="", help="plain heads with the paper's symbols (instead of --variant)")
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--device", default="auto")
     ap.add_argument("--epochs", type=int, default=None)
@@ -61,34 +80,43 @@ def main():
     x, y = load_train_set(data / "train")
     device = pick_device(a.device)
     paper = get_paper(a.paper)
+    specs = [variant(v) for v in a.variants] or ([(h, {"head": h}) for h in a.heads.split(",")] if a.heads else
+                                                [variant(v) for v in VARIANTS])
+    impostors = impostor_pairs(str(data), 112)
     rows = []
-    for head in a.heads.split(","):
+    for label, sets in specs:
         for seed in range(a.seeds):
-            cfg = paper.train_config({**parse_sets(a.sets), "head": head, "seed": seed, "device": str(device),
+            cfg = paper.train_config({**parse_sets(a.sets), **sets, "seed": seed, "device": str(device),
                                       **({"epochs": a.epochs} if a.epochs else {})})
             t = time.perf_counter()
+            work = f"{a.work}/{label.replace(' ', '_')}-{seed}"
             if paper.trainer:
-                model, hist = paper.trainer(x, y, cfg, f"{a.work}/{head}-{seed}")
+                model, hist = paper.trainer(x, y, cfg, work, impostors=impostors)
             else:
-                model, hist = train_face(x, y, cfg, f"{a.work}/{head}-{seed}", resume=False)
+                model, hist = train_face(x, y, cfg, work, resume=False, impostors=impostors)
             m = evaluate(model, data, device)
-            rows.append({"head": head, "seed": seed, "seconds": time.perf_counter() - t, **m})
-            print(json.dumps(rows[-1]), flush=True)
+            rows.append({"head": label, "sets": sets, "seed": seed, "seconds": time.perf_counter() - t, **m,
+                         **{k: hist[-1][k] for k in DIAGNOSTICS if k in hist[-1]},
+                         "curves": {k: [r.get(k) for r in hist] for k in DIAGNOSTICS}})
+            print(json.dumps({k: v for k, v in rows[-1].items() if k != "curves"}), flush=True)
     summary = {}
-    for head in a.heads.split(","):
-        r = [row for row in rows if row["head"] == head]
-        summary[head] = {k: (float(np.mean([row[k] for row in r])), float(np.std([row[k] for row in r])))
-                         for k in ("accuracy", "tar@far=1e-3", "rank1", "seconds")}
+    for label, _ in specs:
+        r = [row for row in rows if row["head"] == label]
+        summary[label] = {k: (float(np.mean([row[k] for row in r])), float(np.std([row[k] for row in r])))
+                          for k in ("accuracy", "tar@far=1e-3", "rank1", "seconds", *DIAGNOSTICS) if k in r[0]}
     out = {"device": str(device), "paper": paper.name, "sets": a.sets,
            "config": paper.embedded | ({"epochs": a.epochs} if a.epochs else {}),
            "seeds": a.seeds, "runs": rows, "summary": summary}
     Path(a.out).parent.mkdir(parents=True, exist_ok=True)
     Path(a.out).write_text(json.dumps(out, indent=2))
-    print("| head | verification acc | TAR@FAR=1e-3 | rank-1 | s/run |")
-    print("|---|---|---|---|---|")
+    print("| head | verification acc | TAR@FAR=1e-3 | rank-1 | target cos | hard share | probe norm | impostor cos "
+          "| s/run |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for head, s in summary.items():
+        diag = " | ".join(f"{s[k][0]:.2f}" if k in s else "-" for k in DIAGNOSTICS)
         print(f"| {head} | {s['accuracy'][0]:.4f} ± {s['accuracy'][1]:.4f} | {s['tar@far=1e-3'][0]:.3f} ± "
-              f"{s['tar@far=1e-3'][1]:.3f} | {s['rank1'][0]:.3f} ± {s['rank1'][1]:.3f} | {s['seconds'][0]:.0f} |")
+              f"{s['tar@far=1e-3'][1]:.3f} | {s['rank1'][0]:.3f} ± {s['rank1'][1]:.3f} | {diag} | "
+              f"{s['seconds'][0]:.0f} |")
 
 
 if __name__ == "__main__":

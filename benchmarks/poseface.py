@@ -27,7 +27,7 @@ from paperline.face.build import FaceDataConfig, build_face_dataset
 from paperline.face.formats import list_image_folder
 from paperline.face.pose import YawEstimator, bucket_of, load_landmarks, recorded_yaw, yaw_ratio
 from paperline.face.poseface import load_pose_train_set
-from paperline.face.stages import verification_metrics
+from paperline.face.stages import model_metrics
 from paperline.face.train import train_face
 
 VARIANTS = {
@@ -113,7 +113,7 @@ def main():
                 model, hist = paper.trainer(x, y, cfg, work, resume=False, **extra)
             else:
                 model, hist = train_face(x, y, cfg, work, resume=False)
-            metrics = verification_metrics(model.to(device), str(data))[0]
+            metrics = model_metrics(model.to(device), str(data))
             rows.append({"variant": name, "seed": seed, "seconds": time.perf_counter() - t,
                          **{k: metrics.get(k, float("nan")) for k in SHOWN},
                          **{k: hist[-1][k] for k in ("ortho", "pose_mse") if k in hist[-1]}})

@@ -27,8 +27,9 @@ def validate_face(dataset: Input[Dataset], image_size: int, min_identities: int,
 
 @gpu_component
 def train_face(paper: str, params: str, dataset: Input[Dataset], kfp_run_id: str, image_size: int,
-               model: Output[Model], metrics: Output[Metrics]) -> str:
-    """Train backbone + head; starts the MLflow run of this pipeline run and returns its id."""
+               model: Output[Model], metrics: Output[Metrics], report: Output[HTML]) -> str:
+    """Train backbone + head; starts the MLflow run of this pipeline run and returns its id. The report
+    draws the collapse diagnostics per epoch."""
     from paperline.core.errors import task_errors
 
     with task_errors():
@@ -38,7 +39,7 @@ def train_face(paper: str, params: str, dataset: Input[Dataset], kfp_run_id: str
 
         cfg, run_name = get_paper(paper).configure(params)
         run_id, history = stages.train(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata),
-                                       image_size, run_name=run_name)
+                                       image_size, run_name=run_name, report_path=report.path)
         model.metadata.update({"mlflow_run_id": run_id, "head": cfg.head, "backbone": cfg.backbone})
         log_numbers(metrics, history[-1])
         return run_id
@@ -47,7 +48,8 @@ def train_face(paper: str, params: str, dataset: Input[Dataset], kfp_run_id: str
 @launcher_component
 def train_face_distributed(paper: str, params: str, dataset: Input[Dataset], kfp_run_id: str, image_size: int,
                            nodes: int, local_procs: int, trainer_image: str, staging_uri: str,
-                           model: Output[Model], metrics: Output[Metrics], task_config: dsl.TaskConfig) -> str:
+                           model: Output[Model], metrics: Output[Metrics], report: Output[HTML],
+                           task_config: dsl.TaskConfig) -> str:
     """Train as a Kubeflow Trainer TrainJob (or local torchrun); same outputs as train_face."""
     from paperline.core.errors import task_errors
 
@@ -59,7 +61,8 @@ def train_face_distributed(paper: str, params: str, dataset: Input[Dataset], kfp
         cfg, run_name = get_paper(paper).configure(params)
         launch = Launch(nodes=nodes, local_procs=local_procs, trainer_image=trainer_image, staging_uri=staging_uri)
         run_id, history = train_distributed(dataset.path, model.path, cfg, paper, kfp_run_id, dict(dataset.metadata),
-                                            image_size, task_config, launch, run_name=run_name)
+                                            image_size, task_config, launch, run_name=run_name,
+                                            report_path=report.path)
         model.metadata.update({"mlflow_run_id": run_id, "head": cfg.head, "backbone": cfg.backbone})
         log_numbers(metrics, history[-1])
         return run_id

@@ -8,7 +8,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("MLFLOW_ENABLE_LOGGED_MODEL_CREATION", "true")
 
 TINY = dict(train_identities=8, images_per_identity=4, verify_identities=20, verify_images_per_identity=3,
-            folds=10, pairs_per_fold=4, image_size=112, seed=3)
+            val_identities=4, val_images_per_identity=3, folds=10, pairs_per_fold=4, image_size=112, seed=3)
 
 
 @pytest.fixture(scope="session")

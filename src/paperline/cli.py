@@ -144,6 +144,8 @@ def run(paper: str = typer.Argument(..., help="Paper name (see `paperline list`)
             name = res["arguments"].get("model_name")
             typer.echo(f"registered model: {name} version {res['version']} (alias challenger); "
                        f"promotion: {res.get('decision')}")
+        for w in res.get("warnings", []):
+            typer.echo(f"warning: {w}")
         typer.echo(f"full log: {res['log']}")
         typer.echo(f"MLflow tracking URI: {settings.tracking_uri()}")
         typer.echo(f"open the UI with:  mlflow ui --backend-store-uri {settings.tracking_uri()}")

@@ -132,7 +132,7 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
         raise PaperlineError(f"pipeline {paper.name} failed: {failure} {cause} (full log: {final_log})") from None
     outputs = {k: task.outputs[k] for k in ("accuracy", "metric", "run_id", "version", "decision", "index_uri")
                if k in task.outputs}
-    return {"paper": paper.name, "arguments": args, "log": str(final_log), **outputs}
+    return {"paper": paper.name, "arguments": args, "log": str(final_log), "warnings": log.warnings, **outputs}
 
 
 def compile_pipeline(paper_name: str, out_dir: str | Path, overrides: dict | None = None,

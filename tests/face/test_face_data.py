@@ -59,7 +59,7 @@ def test_flip_permutation_is_an_involution_and_swaps_sides():
 
 def test_built_dataset_has_every_format(tiny_dataset):
     info = json.loads((tiny_dataset / "dataset.json").read_text())
-    assert info["images"] == 8 * 4 + 20 * 3
+    assert info["images"] == 8 * 4 + 20 * 3 + 4 * 3
     x_rec, y_rec = load_train_set(tiny_dataset / "train", fmt="rec")
     x_dir, y_dir = load_train_set(tiny_dataset / "train", fmt="folder")
     assert x_rec.shape == (32, 112, 112, 3) and np.array_equal(x_rec, x_dir) and np.array_equal(y_rec, y_dir)
@@ -69,6 +69,10 @@ def test_built_dataset_has_every_format(tiny_dataset):
     train_ids = set(list_image_folder(tiny_dataset / "train" / "images")[2])
     verify_ids = {p.left.parent.name for p in pairs} | {p.right.parent.name for p in pairs}
     assert not train_ids & verify_ids
+    val_pairs = read_pairs(tiny_dataset / "val" / "pairs.txt", tiny_dataset / "val" / "images")  # LFW format too
+    val_ids = {p.left.parent.name for p in val_pairs} | {p.right.parent.name for p in val_pairs}
+    assert len(val_pairs) == 40 and sum(p.same for p in val_pairs) == 20 and len(val_ids) == 4
+    assert not val_ids & (train_ids | verify_ids)
     lm = read_landmarks(next((tiny_dataset / "train" / "landmarks").rglob("*.txt")))
     assert lm.shape == (106, 2)
     import cv2

@@ -28,6 +28,11 @@ def test_train_evaluate_register(paper, extra, tiny_dataset, tmp_path, home):
     assert {"verification_accuracy", "frontal_profile_accuracy", "accuracy_yaw_60_90"} <= set(run.data.metrics)
     arts = {f.path for f in experiments.client().list_artifacts(run_id, "evaluation")}
     assert {"evaluation/roc.png", "evaluation/yaw.png"} <= arts
+    # the collapse diagnostics, per epoch and drawn, for these trainers too
+    assert {"target_cosine", "hard_share", "probe_mean_norm", "impostor_cosine"} <= set(history[-1])
+    assert -1 <= history[-1]["target_cosine"] <= 1 and 0 <= history[-1]["hard_share"] <= 1
+    assert {"target_cosine", "probe_mean_norm", "impostor_cosine"} <= set(run.data.metrics)
+    assert [f.path for f in experiments.client().list_artifacts(run_id, "training")] == ["training/diagnostics.png"]
     if paper == "poseface":
         assert {"ortho", "pose_mse", "yaw_mae_deg"} <= set(run.data.metrics)
         assert "figures/margin_vs_yaw.png" in {f.path for f in experiments.client().list_artifacts(run_id, "figures")}

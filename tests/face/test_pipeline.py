@@ -6,7 +6,7 @@ version and an unchanged `champion`.
 """
 
 import pytest
-from support.cli import full_log, registry, run_cli, task_artifact_metadata
+from support.cli import full_log, registry, run_cli, task_artifact_metadata, task_artifact_path
 
 pytestmark = pytest.mark.e2e
 
@@ -58,6 +58,16 @@ def test_pipeline_runs_registers_and_promotes(first_run):
     assert scalars["verification_accuracy"] == pytest.approx(run.data.metrics["verification_accuracy"])
     ds = run.inputs.dataset_inputs[0].dataset
     assert ds.digest == run.data.tags["data_md5"] and run.data.tags["data_uri"] in ds.source
+    # the collapse diagnostics: per epoch on the run, drawn on it and in the step's report; a warning
+    # the training step raised is on the run and in the console's summary
+    diag = {"target_cosine", "hard_share", "probe_mean_norm", "impostor_cosine"}
+    assert diag <= set(run.data.metrics)
+    assert "training/diagnostics.png" in {f.path for f in experiments.client().list_artifacts(run.info.run_id,
+                                                                                             "training")}
+    report = task_artifact_path(res, "train-face", "report").read_text()
+    assert "collapse diagnostics" in report and "data:image/png;base64," in report
+    warned = "warning" in run.data.tags
+    assert warned == (f"warning: train-face: {run.data.tags.get('warning')}" in res.stdout)
 
 
 def _corrupt_image(ds):

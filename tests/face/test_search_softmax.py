@@ -106,3 +106,32 @@ def test_search_rounds_update_mu_pick_the_best_and_report_honestly(tmp_path):
     assert table.count("baseline (CosFace m=0.35)") == 2 and (tmp_path / "search.png").stat().st_size > 1000
     with pytest.raises(ConfigError, match="no valid candidate"):
         get_paper("search-softmax").train_config({"candidates": 1}).check()
+
+
+def test_candidates_are_scored_on_the_validation_split_never_on_the_reported_pairs(tiny_dataset, dataset_copy,
+                                                                                    tmp_path):
+    import shutil
+
+    from paperline.core.checkpoint import load_file
+    from paperline.core.errors import DataError
+    from paperline.core.papers import get_paper
+    from paperline.face import search_stages as search
+    from paperline.face.backbones import get_backbone
+    from paperline.face.stages import model_metrics
+    from paperline.face.train import FaceEmbedder
+
+    cfg = get_paper("search-softmax").train_config({"candidates": 2, "width": 0.25, "input_size": 32,
+                                                     "embedding_size": 16, "batch_size": 8, "threads": 1})
+    state = search.initial(str(tiny_dataset), str(tmp_path / "start.pt"), cfg)
+    cand = search.sample(state, cfg, 0)[0]
+    res = search.candidate(str(tiny_dataset), str(tmp_path / "start.pt"), str(tmp_path / "c" / "model.pt"), cfg,
+                           cand, 0, 1)
+    backbone = get_backbone(cfg.backbone, cfg.embedding_size, cfg.input_size, cfg.width)
+    backbone.load_state_dict(load_file(tmp_path / "c" / "model.pt")["backbone"])
+    model = FaceEmbedder(backbone, cfg.input_size)
+    on_val = model_metrics(model, str(tiny_dataset), split="val")["verification_accuracy"]
+    on_verify = model_metrics(model, str(tiny_dataset))["verification_accuracy"]
+    assert res["accuracy"] == on_val and on_val != on_verify
+    shutil.rmtree(dataset_copy / "val")  # a set without val/ is refused before any candidate trains
+    with pytest.raises(DataError, match=r"val/pairs\.txt: missing"):
+        search.initial(str(dataset_copy), str(tmp_path / "start2.pt"), cfg)

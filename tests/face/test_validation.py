@@ -47,7 +47,7 @@ def test_unbalanced_folds_fail(dataset_copy, tmp_path):
     a, i, _, _ = lines[first_diff].split("\t")
     lines[first_diff] = f"{a}\t{i}\t{1 if int(i) != 1 else 2}"  # a different pair turned into a same pair
     p.write_text("\n".join(lines) + "\n")
-    with pytest.raises(ValidationFailed, match="expect_column_pair_values_to_be_equal .fold 0"):
+    with pytest.raises(ValidationFailed, match="expect_column_pair_values_to_be_equal .fold verify 0"):
         validate_face_dataset(dataset_copy, tmp_path / "r")
 
 
@@ -56,3 +56,27 @@ def test_truncated_rec_fails_validation(dataset_copy, tmp_path):
     rec.write_bytes(rec.read_bytes()[: rec.stat().st_size // 2])
     with pytest.raises(ValidationFailed, match=r"train\.rec: truncated"):
         validate_face_dataset(dataset_copy, tmp_path / "r")
+
+
+def test_a_validation_identity_seen_in_training_fails(dataset_copy, tmp_path):
+    """val/ exists so that model choices are made away from the reported pairs: it must stay disjoint."""
+    import shutil
+
+    val = dataset_copy / "val" / "images"
+    src = sorted(val.iterdir())[0]
+    train_name = sorted((dataset_copy / "train" / "images").iterdir())[0].name
+    shutil.copytree(src, val / train_name)
+    for f in (val / train_name).iterdir():
+        f.rename(f.with_name(f.name.replace(src.name, train_name)))
+    p = dataset_copy / "val" / "pairs.txt"
+    p.write_text(p.read_text().replace(src.name + "\t", train_name + "\t"))
+    with pytest.raises(ValidationFailed, match=f"val_identities: expect_column_values_to_be_in_set on also_in .identity {train_name}"):
+        validate_face_dataset(dataset_copy, tmp_path / "r")
+
+
+def test_the_validation_split_is_validated_and_counted(tiny_dataset, tmp_path):
+    stats = validate_face_dataset(tiny_dataset, tmp_path / "r")
+    assert stats["val_pairs"] == 40 and stats["pairs"] == 40  # 10 folds x 4 pairs each
+    assert not {p.parent.name for p in (tiny_dataset / "val" / "images").glob("*/*.jpg")} & (
+        {p.name for p in (tiny_dataset / "train" / "images").iterdir()}
+        | {p.name for p in (tiny_dataset / "verify" / "images").iterdir()})

@@ -46,15 +46,26 @@ def full_log(res) -> str:
     return out + (Path(path).read_text() if Path(path).is_file() else "")
 
 
+def _run_dir(res):
+    from pathlib import Path
+
+    marker = next(line for line in (res.stdout + res.stderr).splitlines() if "full log: " in line)
+    return Path(marker.split("full log: ", 1)[1].strip()).parent
+
+
+def task_artifact_path(res, task: str, output: str):
+    """Where kfp.local wrote `task`'s output artifact `output` in the run a `paperline run` printed."""
+    path = _run_dir(res) / task / output
+    assert path.exists(), f"no output {output!r} of task {task!r} at {path}"
+    return path
+
+
 def task_artifact_metadata(res, task: str, output: str) -> dict:
     """The metadata kfp.local recorded for `task`'s output artifact `output` in the run a `paperline
     run` printed (its executor_output.json): what the Kubeflow UI's views read."""
     import json
-    from pathlib import Path
 
-    out = res.stdout + res.stderr
-    marker = next(line for line in out.splitlines() if "full log: " in line)
-    run_dir = Path(marker.split("full log: ", 1)[1].strip()).parent
+    run_dir = _run_dir(res)
     for path in sorted(run_dir.glob(f"{task}*/executor_output.json")):
         artifacts = json.loads(path.read_text()).get("artifacts", {})
         if output in artifacts:

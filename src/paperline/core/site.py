@@ -66,11 +66,12 @@ def _state(paper: Paper) -> PaperState:
 
 
 def _plots(st: PaperState, out: Path) -> list[Path]:
-    """The run's evaluation plots, downloaded next to the page."""
+    """The run's evaluation plots, then its training diagnostics, downloaded next to the page."""
     if st.run is None:
         return []
     c = experiments.client()
-    pngs = [a.path for a in c.list_artifacts(st.run.info.run_id, "evaluation") if a.path.endswith(".png")]
+    pngs = [a.path for folder in ("evaluation", "training") for a in c.list_artifacts(st.run.info.run_id, folder)
+            if a.path.endswith(".png")]
     saved = []
     with tempfile.TemporaryDirectory() as tmp:
         for path in pngs:

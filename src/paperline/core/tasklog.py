@@ -18,6 +18,12 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 START = re.compile(r"Executing task '([^']+)'")
 END = re.compile(r"Task '([^']+)' finished with status (\w+)")
 TAIL = 25
+WARNING = "paperline warning: "  # a task's line that the run's summary repeats
+
+
+def warn(message: str) -> None:
+    """A warning the user should see without reading the task log (`paperline run` repeats it)."""
+    print(f"{WARNING}{message}", flush=True)
 
 
 class TaskLog:
@@ -32,6 +38,7 @@ class TaskLog:
         self._task: dict[int, tuple[str, float]] = {}
         self.lines: dict[str, list[str]] = {}  # task -> its last lines
         self.failed: list[str] = []
+        self.warnings: list[str] = []  # "task: message", from the lines `warn` printed
 
     # the file-like surface kfp.local and print() use
     def write(self, text: str) -> int:
@@ -74,6 +81,8 @@ class TaskLog:
                 self.console.flush()
             return
         task = self._task.get(tid)
+        if WARNING in line:
+            self.warnings.append(f"{task[0] if task else 'pipeline'}: {line.split(WARNING, 1)[1]}")
         if task:
             kept = self.lines.setdefault(task[0], [])
             kept.append(line)

@@ -8,7 +8,9 @@ Layout (one directory, written to a temporary sibling and renamed, so it is neve
     train/meta.csv                   path, label, identity, yaw, pitch, roll
     verify/images/<name>/<name>_0001.jpg, verify/pairs.txt (LFW, 10 folds), landmarks/, masks/, meta.csv
     verify/pairs_fp.txt              frontal-profile pairs (CFP-FP style, LFW format): frontal left, profile right
-Verification identities are disjoint from training identities. Verification yaw is uniform in ±90°;
+    val/images/<name>/<name>_0001.jpg, val/pairs.txt (LFW, 10 folds), landmarks/, masks/, meta.csv
+Verification and validation identities are disjoint from each other and from training identities: a
+choice made on val/ (Search-Softmax's candidates) never sees the pairs the evaluation reports. Verification yaw is uniform in ±90°;
 training yaw is too, unless `train_frontal_share` > 0 makes it frontal-heavy like web-crawled sets
 (MS1M, WebFace), the imbalance PoseFace addresses.
 """
@@ -70,9 +72,9 @@ def _render_split(root: Path, names: list[str], id_offset: int, per_id: int, cfg
     return rec_items, rows
 
 
-def _make_pairs(names: list[str], per_id: int, cfg: FaceDataConfig):
+def _make_pairs(names: list[str], per_id: int, cfg: FaceDataConfig, stream: int = 99):
     """Balanced folds; each fold draws from its own slice of identities, as LFW's folds do."""
-    rng = np.random.default_rng([cfg.seed, 99])
+    rng = np.random.default_rng([cfg.seed, stream])
     half = cfg.pairs_per_fold // 2
     chunks = np.array_split(np.arange(len(names)), cfg.folds) if len(names) >= 2 * cfg.folds else \
         [np.arange(len(names))] * cfg.folds
@@ -128,6 +130,7 @@ def build_face_dataset(out: str | Path, cfg: FaceDataConfig) -> dict:
     renderer = FaceRenderer(cfg.image_size)
     train_names = [f"id_{i:05d}" for i in range(cfg.train_identities)]
     verify_names = [f"vid_{i:05d}" for i in range(cfg.verify_identities)]
+    val_names = [f"val_{i:05d}" for i in range(cfg.val_identities)]
     try:
         items, _ = _render_split(tmp / "train", train_names, 0, cfg.images_per_identity, cfg, renderer, False,
                                  "train ids", cfg.train_frontal_share)
@@ -139,8 +142,13 @@ def build_face_dataset(out: str | Path, cfg: FaceDataConfig) -> dict:
         fp = _make_fp_pairs(rows, cfg)
         if fp:
             write_pairs(tmp / "verify" / "pairs_fp.txt", fp)
+        if val_names:  # rendered last, from its own identity offset: train/ and verify/ stay as they were
+            _render_split(tmp / "val", val_names, 2 * 10**6, cfg.val_images_per_identity, cfg, renderer, True,
+                          "val ids")
+            write_pairs(tmp / "val" / "pairs.txt", _make_pairs(val_names, cfg.val_images_per_identity, cfg, 97))
         n_images = (cfg.train_identities * cfg.images_per_identity
-                    + cfg.verify_identities * cfg.verify_images_per_identity)
+                    + cfg.verify_identities * cfg.verify_images_per_identity
+                    + cfg.val_identities * cfg.val_images_per_identity)
         info = {"kind": "face", "config": asdict(cfg), "images": n_images}
         (tmp / "dataset.json").write_text(json.dumps(info, indent=2))  # no timing: same config, same bytes (DVC)
     except BaseException:

@@ -20,6 +20,8 @@ class FaceTrainConfig:
     m: float = param(0.35, "margin m of the margin heads")
     t: float = param(0.2, "MV-Softmax: weight t of the mis-classified vectors")
     adaptive: bool = param(True, "MV-Softmax: adaptive (true) or fixed re-weighting of mis-classified vectors")
+    easy_threshold: float = param(0.0, "MV-Softmax: the margin applies only where cos θ_y exceeds this (the "
+                                  "authors' fc_layers.py: 0; FaceX-Zoo: m)")
     epochs: int = param(8, "passes over the training set")
     batch_size: int = param(128, "images per step (over all training processes)")
     lr: float = param(0.1, "peak SGD learning rate")
@@ -51,7 +53,7 @@ class FaceTrainConfig:
 
     def head_params(self) -> dict:
         """The head's symbols; a paper's config subclass adds its own (X2-Softmax: a, h, k, ste)."""
-        return {"s": self.s, "m": self.m, "t": self.t, "adaptive": self.adaptive}
+        return {"s": self.s, "m": self.m, "t": self.t, "adaptive": self.adaptive, "easy_threshold": self.easy_threshold}
 
 
 @dataclass
@@ -112,6 +114,8 @@ class FaceDataConfig:
     images_per_identity: int = 16
     verify_identities: int = 100
     verify_images_per_identity: int = 8
+    val_identities: int = 50  # the validation split (val/): model choices are scored here, never on verify/
+    val_images_per_identity: int = 8
     folds: int = 10
     pairs_per_fold: int = 60  # half same, half different
     image_size: int = 112
@@ -123,6 +127,8 @@ class FaceDataConfig:
             raise ConfigError("pairs_per_fold must be an even number >= 2")
         if self.verify_identities < 2 or self.verify_images_per_identity < 2:
             raise ConfigError("verification needs >= 2 identities with >= 2 images each")
+        if self.val_identities and (self.val_identities < 2 or self.val_images_per_identity < 2):
+            raise ConfigError("a validation split needs >= 2 identities with >= 2 images each (val_identities=0: none)")
         if self.train_identities < 2 or self.images_per_identity < 1:
             raise ConfigError("training needs >= 2 identities")
         if not 0.0 <= self.train_frontal_share <= 1.0:

@@ -39,8 +39,9 @@ from paperline.core.errors import ConfigError, DataError
 from paperline.core.loop import run_epochs
 from paperline.face.backbones import get_backbone
 from paperline.face.config import F2CTrainConfig
+from paperline.face.diagnostics import BatchStats
 from paperline.face.schedulers import advance, make_scheduler
-from paperline.face.train import FaceEmbedder, embedder_config, normalize, to_uint8_nchw
+from paperline.face.train import FaceEmbedder, diagnosed, embedder_config, normalize, to_uint8_nchw
 
 
 class LRUPool:
@@ -102,7 +103,8 @@ class DynamicClassPool(nn.Module):
             self.queue[1, slot] = f if fresh else self.queue[0, slot]
             self.queue[0, slot] = f
 
-    def loss(self, probe: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, dict]:
+    def loss(self, probe: torch.Tensor, labels: torch.Tensor, stats: BatchStats | None = None
+             ) -> tuple[torch.Tensor, dict]:
         p = F.normalize(probe, dim=1)
         slots = torch.tensor([self.lru.view(lab) for lab in labels.tolist()], device=p.device)
         used = len(self.lru.slots)
@@ -117,6 +119,9 @@ class DynamicClassPool(nn.Module):
             for cos in (cos_new, cos_old):
                 logits = torch.where(onehot, cos[inside] - self.m, cos[inside]) * self.s
                 total = total + F.cross_entropy(logits, y)
+            if stats is not None:  # the diagnostics of the current centres
+                c = cos_new[inside].detach()
+                stats.add(None, c, torch.where(onehot, c - self.m, c), y)
         if (~inside).any():
             k = min(neg_topk(self.lru.capacity), used)
             total = total + cos_new[~inside].clamp(min=0).topk(k, dim=1).values.mean()
@@ -210,7 +215,7 @@ class F2CTrainer:
         pool, device = self.pool, self.device
         self.probe.train()
         self.gallery.train()  # batch statistics as the Probe Net (eval-mode running stats collapse early centres)
-        loss_sum, inside, outside = 0.0, 0, 0
+        loss_sum, inside, outside, stats = 0.0, 0, 0, BatchStats()
         for _ in range(self.steps_per_epoch):
             ix, iy = self.loader()
             lx, ly = self.y_all[torch.from_numpy(ix).to(device)], self.y_all[torch.from_numpy(iy).to(device)]
@@ -218,10 +223,10 @@ class F2CTrainer:
                 gx, gy = self._embed(self.gallery, ix), self._embed(self.gallery, iy)
             snap = pool.snapshot()
             pool.insert(gy, ly)
-            loss_x, sx = pool.loss(self._embed(self.probe, ix), lx)
+            loss_x, sx = pool.loss(self._embed(self.probe, ix), lx, stats)
             pool.restore(snap)
             pool.insert(gx, lx)
-            loss_y, sy = pool.loss(self._embed(self.probe, iy), ly)
+            loss_y, sy = pool.loss(self._embed(self.probe, iy), ly, stats)
             pool.insert(gy, ly)
             loss = loss_x + loss_y
             if not torch.isfinite(loss):
@@ -236,28 +241,26 @@ class F2CTrainer:
             outside += sx["out_of_pool"] + sy["out_of_pool"]
             progress(loss=loss.item())
         return {"loss": loss_sum / self.steps_per_epoch, "in_pool_fraction": inside / max(1, inside + outside),
-                "lr": self.sched.get_last_lr()[0], "images": self.steps_per_epoch * 2 * self.cfg.batch_size}
+                "lr": self.sched.get_last_lr()[0], "images": self.steps_per_epoch * 2 * self.cfg.batch_size,
+                **BatchStats.result(stats.counters())}
 
     def embedder(self) -> FaceEmbedder:
         return FaceEmbedder(self.probe, self.cfg.input_size, embedder_config(self.cfg))
 
 
 def train_f2c(images: np.ndarray, labels: np.ndarray, cfg: F2CTrainConfig, work_dir, on_epoch=None,
-              validate=None, resume: bool = True) -> tuple[FaceEmbedder, list[dict]]:
-    """Trains with the Dynamic Class Pool; returns the Probe Net as the embedder and the history.
+              validate=None, resume: bool = True, impostors=None) -> tuple[FaceEmbedder, list[dict]]:
+    """Trains with the Dynamic Class Pool; returns the Probe Net as the embedder and the history (with
+    the collapse diagnostics: the in-pool targets' cosines, the probe batch, `impostors`).
     Writes the final Probe and Gallery weights to work_dir/f2c-final.pt."""
     trainer = F2CTrainer(images, labels, cfg)
-
-    def after_epoch() -> dict:
-        trainer.probe.eval()
-        return validate(trainer.embedder())
+    after_epoch = diagnosed(trainer, images, impostors, validate)
 
     def line(rec: dict) -> str:
         return (f"epoch {rec['epoch']}: loss {rec['loss']:.4f} in-pool {rec['in_pool_fraction']:.2f} "
                 f"{rec['images_per_second']:.0f} img/s")
 
-    history = run_epochs(trainer, cfg.epochs, asdict(cfg), work_dir, resume, on_epoch,
-                         after_epoch if validate else None, line=line)
+    history = run_epochs(trainer, cfg.epochs, asdict(cfg), work_dir, resume, on_epoch, after_epoch, line=line)
     save_atomic({"config": asdict(cfg), "probe": trainer.probe.state_dict(), "gallery": trainer.gallery.state_dict()},
                 Path(work_dir) / "f2c-final.pt")
     model = FaceEmbedder(trainer.probe.to("cpu"), cfg.input_size, embedder_config(cfg)).eval()

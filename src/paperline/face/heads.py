@@ -28,6 +28,22 @@ class _CosineHead(nn.Module):
     def cosine(self, x):
         return (F.normalize(x, dim=1) @ F.normalize(self.weight, dim=0)).clamp(-1, 1)
 
+    # A cosine head is `logits(cos, target(cos θ_y), label)`: `target` is the margined target cosine
+    # f(θ_y) (the value a negative must beat to count as hard), `logits` places it among the other
+    # cosines and scales. Split so the tests can shift f and every cos θ_k by the same δ.
+    def target(self, gt):
+        return gt
+
+    def logits(self, cos, f, label):
+        return cos.scatter(1, label.view(-1, 1), f) * self.s
+
+    def from_cosine(self, cos, label):
+        """The logits from a (N, C) matrix of cosines; separate so tests can feed exact values."""
+        return self.logits(cos, self.target(cos.gather(1, label.view(-1, 1))), label)
+
+    def forward(self, x, label):
+        return self.from_cosine(self.cosine(x), label)
+
 
 class SoftmaxHead(nn.Module):
     """Plain linear classifier (FaceX-Zoo `Softmax`): W x + b, no normalisation, no scale."""
@@ -47,10 +63,8 @@ class CosFaceHead(_CosineHead):
         super().__init__(feat_dim, num_class, s)
         self.m = m
 
-    def forward(self, x, label):
-        cos = self.cosine(x)
-        onehot = F.one_hot(label, cos.size(1)).bool()
-        return torch.where(onehot, cos - self.m, cos) * self.s
+    def target(self, gt):
+        return gt - self.m
 
 
 class ArcFaceHead(_CosineHead):
@@ -63,13 +77,9 @@ class ArcFaceHead(_CosineHead):
         self.cos_m, self.sin_m = math.cos(m), math.sin(m)
         self.th, self.mm = math.cos(math.pi - m), math.sin(math.pi - m) * m
 
-    def forward(self, x, label):
-        cos = self.cosine(x)
-        onehot = F.one_hot(label, cos.size(1)).bool()
-        sin = torch.sqrt((1.0 - cos * cos).clamp(min=_EPS))
-        phi = cos * self.cos_m - sin * self.sin_m
-        phi = torch.where(cos > self.th, phi, cos - self.mm)
-        return torch.where(onehot, phi, cos) * self.s
+    def target(self, gt):
+        sin = torch.sqrt((1.0 - gt * gt).clamp(min=_EPS))
+        return torch.where(gt > self.th, gt * self.cos_m - sin * self.sin_m, gt - self.mm)
 
 
 class MVSoftmaxHead(_CosineHead):
@@ -78,14 +88,21 @@ class MVSoftmaxHead(_CosineHead):
 
     f is cos θ_y − m (MV-AM) or cos(θ_y + m) (MV-Arc). As in the authors' `fc_layers.py`, the mask is
     computed with the plain f (it includes column y), the masked values are re-weighted, then column y
-    is overwritten by f — with `easy_margin` only where cos θ_y > 0, which keeps MV-Arc from collapsing.
+    is overwritten by f — with `easy_margin` only where cos θ_y > `easy_threshold` (the authors: 0;
+    FaceX-Zoo's MV_Softmax.py: m), which keeps MV-Arc from collapsing.
+
+    The adaptive h is not invariant to lowering every cosine by the same δ (dL/dδ = −t·s·Σ_hard p_k,
+    CosFace's and the fixed h's is 0): while the target probability stays near 0, nearly every negative
+    is hard and the loss pushes all cosines down together (docs/papers/mv-softmax.md).
     """
 
-    def __init__(self, feat_dim, num_class, s=32.0, m=0.35, t=0.2, kind="am", adaptive=True, easy_margin=True, **_):
+    def __init__(self, feat_dim, num_class, s=32.0, m=0.35, t=0.2, kind="am", adaptive=True, easy_margin=True,
+                 easy_threshold=0.0, **_):
         super().__init__(feat_dim, num_class, s)
         if kind not in ("am", "arc"):
             raise ConfigError(f"MV-Softmax kind must be 'am' or 'arc', got {kind!r}")
         self.m, self.t, self.kind, self.adaptive, self.easy_margin = m, t, kind, adaptive, easy_margin
+        self.easy_threshold = easy_threshold
         self.cos_m, self.sin_m = math.cos(m), math.sin(m)
 
     def target(self, gt):
@@ -94,19 +111,18 @@ class MVSoftmaxHead(_CosineHead):
         sin = torch.sqrt((1.0 - gt * gt).clamp(min=_EPS))
         return gt * self.cos_m - sin * self.sin_m
 
-    def forward(self, x, label):
-        return self.from_cosine(self.cosine(x), label)
+    def hard_negatives(self, cos, label):
+        """The mis-classified vectors the head re-weights (column y excluded)."""
+        f = self.target(cos.gather(1, label.view(-1, 1)))
+        return (cos > f).scatter(1, label.view(-1, 1), False)
 
-    def from_cosine(self, cos, label):
-        """The MV logits from a (N, C) matrix of cosines; separate so tests can feed exact values."""
+    def logits(self, cos, f, label):
         gt = cos.gather(1, label.view(-1, 1))
-        f = self.target(gt)
         mask = cos > f
         hard = (self.t + 1.0) * cos + self.t if self.adaptive else cos + self.t
         logits = torch.where(mask, hard, cos)
-        final_gt = torch.where(gt > 0, f, gt) if self.easy_margin else f
-        logits = logits.scatter(1, label.view(-1, 1), final_gt)
-        return logits * self.s
+        final_gt = torch.where(gt > self.easy_threshold, f, gt) if self.easy_margin else f
+        return logits.scatter(1, label.view(-1, 1), final_gt) * self.s
 
 
 class X2SoftmaxHead(_CosineHead):
@@ -128,15 +144,8 @@ class X2SoftmaxHead(_CosineHead):
 
     def target(self, gt):
         theta = torch.acos(gt.clamp(-1 + _EPS, 1 - _EPS))
-        return self.a * (theta - self.h) ** 2 + self.k
-
-    def forward(self, x, label):
-        return self.from_cosine(self.cosine(x), label)
-
-    def from_cosine(self, cos, label):
-        gt = cos.gather(1, label.view(-1, 1))
-        f = gt + (self.target(gt) - gt).detach() if self.ste else self.target(gt)
-        return cos.scatter(1, label.view(-1, 1), f) * self.s
+        f = self.a * (theta - self.h) ** 2 + self.k
+        return gt + (f - gt).detach() if self.ste else f
 
 
 def pose_margin(abs_yaw_deg, m0: float, lam: float):
@@ -227,21 +236,20 @@ class SearchSoftmaxHead(_CosineHead):
             raise ConfigError(f"Search-Softmax needs alpha <= 0, got {alpha}")
         self.alpha = alpha
 
-    def forward(self, x, label):
-        return self.from_cosine(self.cosine(x), label)
-
-    def from_cosine(self, cos, label):
+    def logits(self, cos, f, label):
         shift = math.log1p(-self.alpha)
         onehot = torch.nn.functional.one_hot(label, cos.size(1)).bool()
-        return torch.where(onehot, cos * self.s, cos * self.s + shift)
+        return torch.where(onehot, f * self.s, cos * self.s + shift)
 
 
 HEADS = {
     "softmax": lambda d, c, **kw: SoftmaxHead(d, c),
     "cosface": lambda d, c, s=32.0, m=0.35, **kw: CosFaceHead(d, c, s=s, m=m),
     "arcface": lambda d, c, s=32.0, m=0.5, **kw: ArcFaceHead(d, c, s=s, m=m),
-    "mv_am": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "am", adaptive),
-    "mv_arc": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, **kw: MVSoftmaxHead(d, c, s, m, t, "arc", adaptive),
+    "mv_am": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, easy_threshold=0.0, **kw:
+        MVSoftmaxHead(d, c, s, m, t, "am", adaptive, easy_threshold=easy_threshold),
+    "mv_arc": lambda d, c, s=32.0, m=0.35, t=0.2, adaptive=True, easy_threshold=0.0, **kw:
+        MVSoftmaxHead(d, c, s, m, t, "arc", adaptive, easy_threshold=easy_threshold),
     "x2": lambda d, c, s=64.0, a=-0.9, h=0.0, k=0.65, ste=True, **kw: X2SoftmaxHead(d, c, s, a, h, k, ste),
     "search": lambda d, c, s=32.0, alpha=0.0, **kw: SearchSoftmaxHead(d, c, s=s, alpha=alpha),
     "poseface": lambda d, c, **kw: PoseFaceHead(d, c, **kw),
@@ -251,7 +259,8 @@ TAILS = {"poseface": identity_projection}
 
 
 def get_head(name: str, feat_dim: int, num_class: int, **params) -> nn.Module:
-    """Builds a head by name; `params` are the paper symbols (s, m, t, adaptive; a, h, k, ste for X2)."""
+    """Builds a head by name; `params` are the paper symbols (s, m, t, adaptive, easy_threshold; a, h, k,
+    ste for X2)."""
     if name not in HEADS:
         raise ConfigError(f"unknown head {name!r}; valid heads: {', '.join(HEADS)}")
     return HEADS[name](feat_dim, num_class, **params)

@@ -26,7 +26,7 @@ from paperline.core.errors import ConfigError
 from paperline.core.papers import get_paper
 from paperline.core.storage import delete_dir, fetch_dir, publish_dir
 from paperline.core.trainjob import run_torchrun_local, run_trainjob, trainjob_manifest
-from paperline.face.stages import log_figures
+from paperline.face.stages import diagnose, log_figures
 from paperline.face.train import FaceTrainConfig
 from paperline.face.train_entry import ENTRY, entry_args
 
@@ -93,7 +93,7 @@ def _train_on_cluster(dataset: str, out: Path, cfg: FaceTrainConfig, image_size:
 
 def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, kfp_run_id: str,
                       data_meta: dict, image_size: int, task_config, launch: Launch,
-                      api=None, run_name: str = "") -> tuple[str, list[dict]]:
+                      api=None, run_name: str = "", report_path: str = "") -> tuple[str, list[dict]]:
     """Trains through a TrainJob or local torchrun; saves the model like `face.stages.train` and returns
     (MLflow run id, history). Nothing is written to `model_path` unless training finished."""
     cfg.check()
@@ -118,8 +118,9 @@ def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper
                                    launch.local_procs)
             history = json.loads((out / "history.json").read_text())
             load_model(out / "model.pt")  # a model, not a truncated file
-            for epoch, rec in enumerate(history):
-                run.log_metrics(rec, step=epoch)
+            for rec in history:
+                run.log_metrics(rec, step=rec["epoch"])
+            diagnose(run, history, cfg, Path(tmp), report_path)
             Path(model_path).parent.mkdir(parents=True, exist_ok=True)
             tmp_model = Path(f"{model_path}.tmp")
             shutil.copyfile(out / "model.pt", tmp_model)

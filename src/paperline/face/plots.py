@@ -52,3 +52,26 @@ def pose_margin_png(out: str | Path, m0: float, lam: float, base: str) -> Path:
     ax.set_ylabel("margin m")
     ax.set_title("Pose-adaptive margin")
     return _finish(fig, ax, out)
+
+
+DIAGNOSTICS = [("target_cosine", "mean target cosine cos θ_y", 0.0),
+               ("hard_share", "share of negatives treated as hard", None),
+               ("probe_mean_norm", "norm of the probe batch's mean embedding", None),
+               ("impostor_cosine", "mean cosine of impostor pairs", 0.5)]
+
+
+def diagnostics_png(history: list[dict], out: str | Path, title: str = "") -> Path:
+    """The four collapse diagnostics against the epoch, with the lines the run's warning is drawn at."""
+    fig, axes = figure(2, 2, figsize=(9, 6), dpi=110)
+    epochs = [r["epoch"] for r in history]
+    for ax, (key, label, line) in zip(axes.flat, DIAGNOSTICS):
+        values = [r.get(key, float("nan")) for r in history]
+        ax.plot(epochs, values, marker="o")
+        if line is not None:
+            ax.axhline(line, color="tab:red", ls="--", lw=1, label="collapse warning")
+            ax.legend(fontsize=8)
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    fig.suptitle(title or "Collapse diagnostics")
+    return save_png(fig, out)

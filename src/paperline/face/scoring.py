@@ -46,11 +46,11 @@ def _scored(pairs, emb: Embeddings):
     return dist, np.array([p.same for p in pairs]), np.array([p.fold for p in pairs])
 
 
-def verification_metrics(dataset: str, emb: Embeddings) -> Verification:
-    """10-fold accuracy and TAR@FAR on pairs.txt; where the set allows, accuracy by yaw bucket (the
-    larger |yaw| of a pair, each pair judged with its fold's threshold) and the frontal-profile
-    protocol's 10-fold accuracy."""
-    verify = Path(dataset) / "verify"
+def verification_metrics(dataset: str, emb: Embeddings, split: str = "verify") -> Verification:
+    """10-fold accuracy and TAR@FAR on the split's pairs.txt (verify/: what is reported; val/: what
+    model choices are made on); where the set allows, accuracy by yaw bucket (the larger |yaw| of a
+    pair, each pair judged with its fold's threshold) and the frontal-profile protocol's 10-fold accuracy."""
+    verify = Path(dataset) / split
     pairs, *rest = [read_pairs(f, verify / "images") for f in pair_files(verify)]
     fp_pairs = rest[0] if rest else []
     dist, same, folds = _scored(pairs, emb)

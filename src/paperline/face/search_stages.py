@@ -25,13 +25,14 @@ from paperline.face.backbones import get_backbone
 from paperline.face.formats import load_train_set
 from paperline.face.heads import alpha_of, get_head
 from paperline.face.search import SearchAgent
-from paperline.face.stages import model_metrics
+from paperline.face.stages import model_metrics, require_split
 from paperline.face.train import train_face
 
 
 def initial(dataset: str, start_path: str, cfg, image_size: int = 112) -> str:
     """Seeded initial weights every round-0 candidate starts from; returns the agent's state (μ = 0)."""
     cfg.check()
+    require_split(dataset, "val")  # the candidates are scored there: refuse before any training
     _, labels = load_train_set(Path(dataset) / "train", image_size)
     seed_everything(cfg.seed)
     backbone = get_backbone(cfg.backbone, cfg.embedding_size, cfg.input_size, cfg.width)
@@ -58,7 +59,8 @@ def round_lr(cfg, round_: int, rounds: int) -> float:
 
 def candidate(dataset: str, start_path: str, out_path: str, cfg, cand: dict, round_: int, rounds: int,
               image_size: int = 112) -> dict:
-    """Trains one candidate from the round's start weights; returns it with its validation accuracy."""
+    """Trains one candidate from the round's start weights; returns it with its accuracy on the
+    validation split (val/: identities disjoint from training and from the reported verify/ pairs)."""
     from dataclasses import replace
 
     images, labels = load_train_set(Path(dataset) / "train", image_size)
@@ -68,7 +70,7 @@ def candidate(dataset: str, start_path: str, out_path: str, cfg, cand: dict, rou
     model, history = train_face(images, labels, run_cfg, work, resume=False, init=load_file(start_path))
     trained = load_file(checkpoint_path(work))["trainer"]
     save_atomic({"backbone": trained["backbone"], "head": trained["head"]}, out_path)
-    metrics = model_metrics(model, dataset, image_size)
+    metrics = model_metrics(model, dataset, image_size, split="val")
     acc = metrics["verification_accuracy"]
     print(f"round {round_} candidate {int(cand['index'])} α={cand['alpha']:.4g}"
           f"{' (fixed-margin baseline)' if cand['baseline'] else ''}: accuracy {acc:.4f}", flush=True)
@@ -133,7 +135,7 @@ def report(history: str, out_dir: str, baseline_m: float) -> dict:
     ax1.plot([p["round"] for p in s["rounds"]], [p["best_accuracy"] for p in s["rounds"]], color="C0",
              label="best sampled candidate")
     ax1.set_xlabel("round")
-    ax1.set_ylabel("validation accuracy (10-fold)")
+    ax1.set_ylabel("val/ accuracy (10-fold)")
     ax1.legend(fontsize=8)
     ax2.plot([p["round"] for p in s["rounds"]], [p["mu"] for p in s["rounds"]], marker="o")
     ax2.set_xlabel("round")

@@ -6,6 +6,7 @@ paperline.core.promotion's."""
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import numpy as np
 from paperline.core import experiments
 from paperline.core.checkpoint import load_model, save_model
 from paperline.core.digest import Digest
+from paperline.core.errors import DataError
 from paperline.core.papers import get_paper
+from paperline.face.diagnostics import IMPOSTOR_PAIRS, collapse_warning
 from paperline.face.embeddings import Embeddings
 from paperline.face.formats import list_image_folder, load_train_set, read_pairs
 from paperline.face.scoring import METRIC, pair_files, verification_metrics
@@ -23,8 +26,10 @@ from paperline.faceimage.formats import decode_image, read_image
 
 
 def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, kfp_run_id: str, data_meta: dict,
-          image_size: int = 112, train_format: str = "auto", run_name: str = "") -> tuple[str, list[dict]]:
-    """Trains and saves the embedder (weights + config); returns (MLflow run id, history)."""
+          image_size: int = 112, train_format: str = "auto", run_name: str = "",
+          report_path: str = "") -> tuple[str, list[dict]]:
+    """Trains and saves the embedder (weights + config); returns (MLflow run id, history). The collapse
+    diagnostics go to the run (per epoch, and drawn) and to `report_path` (HTML)."""
     cfg.check()
     spec = get_paper(paper)
     extra = {}
@@ -38,9 +43,44 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, kfp_r
         work = Path(model_path).parent / "work"
         log_figures(run, spec, cfg, work)
         trainer = spec.trainer or train_face
-        model, history = trainer(images, labels, cfg, work, on_epoch=run.on_epoch, **extra)
+        model, history = trainer(images, labels, cfg, work, on_epoch=run.on_epoch,
+                                 impostors=impostor_pairs(dataset, image_size), **extra)
+        diagnose(run, history, cfg, work, report_path)
         save_model(model, model_path, face_embedder)
     return run.id, history
+
+
+def impostor_pairs(dataset: str, image_size: int, count: int = IMPOSTOR_PAIRS):
+    """The first `count` different-identity pairs of verify/pairs.txt as two image stacks (None without
+    them): the fixed pairs whose cosine the diagnostics follow."""
+    verify = Path(dataset) / "verify"
+    if not (verify / "pairs.txt").is_file():
+        return None
+    pairs = [p for p in read_pairs(verify / "pairs.txt", verify / "images") if not p.same][:count]
+    if not pairs:
+        return None
+    return tuple(np.stack([read_image(getattr(p, side), image_size) for p in pairs]) for side in ("left", "right"))
+
+
+def diagnose(run, history: list[dict], cfg: FaceTrainConfig, work: Path, report_path: str = "") -> str | None:
+    """Draws the collapse diagnostics onto the run (and the step's HTML report); warns when they show
+    collapse, on the console and as the run's `warning` tag."""
+    from paperline.core.reports import report_html
+    from paperline.core.tasklog import warn
+    from paperline.face.plots import diagnostics_png
+
+    png = diagnostics_png(history, Path(work) / "diagnostics.png", f"Collapse diagnostics, head {cfg.head}")
+    run.log_artifact(str(png), "training")
+    warning = collapse_warning(history, cfg.epochs, cfg.head, getattr(cfg, "adaptive", False))
+    if warning:
+        warn(warning)
+        experiments.set_tags(run.id, {"warning": warning})
+    if report_path:
+        last = {k: history[-1][k] for k in ("loss", "train_accuracy", "target_cosine", "hard_share",
+                                           "probe_mean_norm", "impostor_cosine") if k in history[-1]}
+        extra = f"<p><b>warning:</b> {html.escape(warning)}</p>" if warning else ""
+        Path(report_path).write_text(report_html("Training: collapse diagnostics", [png.read_bytes()], last, extra))
+    return warning
 
 
 def log_figures(run, spec, cfg, out_dir) -> None:
@@ -49,11 +89,21 @@ def log_figures(run, spec, cfg, out_dir) -> None:
         run.log_artifact(str(path), "figures")
 
 
-def verification_images(dataset: str, image_size: int) -> tuple[list[Path], np.ndarray, str]:
-    """Every image under verify/images (the pairs' and the gallery's), decoded, and the md5 of the pair
+def require_split(dataset: str, split: str) -> Path:
+    """SPLIT's folder, refused up front when its pairs.txt is missing."""
+    root = Path(dataset) / split
+    if not (root / "pairs.txt").is_file():
+        raise DataError(f"{root / 'pairs.txt'}: missing; the {split}/ split (images/ + LFW-format pairs.txt) is needed"
+                        + (" (the embedded set has it since 2026-12-01: paperline data build face)" if split == "val"
+                           else ""))
+    return root
+
+
+def verification_images(dataset: str, image_size: int, split: str = "verify") -> tuple[list[Path], np.ndarray, str]:
+    """Every image under SPLIT/images (the pairs' and the gallery's), decoded, and the md5 of the pair
     set: the pairs files and the images they name, each file read once (what the promotion gate
     compares)."""
-    verify = Path(dataset) / "verify"
+    verify = require_split(dataset, split)
     digest = Digest()
     named = set()
     for f in pair_files(verify):
@@ -65,9 +115,9 @@ def verification_images(dataset: str, image_size: int) -> tuple[list[Path], np.n
     return paths, images, digest.hexdigest()
 
 
-def embed_verification(model: FaceEmbedder, dataset: str, image_size: int = 112) -> Embeddings:
-    paths, images, md5 = verification_images(dataset, image_size)
-    return Embeddings.of(Path(dataset) / "verify" / "images", paths, embed_images(model, images), md5)
+def embed_verification(model: FaceEmbedder, dataset: str, image_size: int = 112, split: str = "verify") -> Embeddings:
+    paths, images, md5 = verification_images(dataset, image_size, split)
+    return Embeddings.of(Path(dataset) / split / "images", paths, embed_images(model, images), md5)
 
 
 def embed(dataset: str, model_path: str, out_dir: str, image_size: int = 112) -> dict:
@@ -78,9 +128,10 @@ def embed(dataset: str, model_path: str, out_dir: str, image_size: int = 112) ->
     return {"images": len(emb.vectors), "embedding_size": int(emb.vectors.shape[1]), "eval_data_md5": emb.eval_data_md5}
 
 
-def model_metrics(model: FaceEmbedder, dataset: str, image_size: int = 112) -> dict:
-    """Verification metrics of a model in memory (a search candidate, a champion being re-scored)."""
-    return verification_metrics(dataset, embed_verification(model, dataset, image_size))[0]
+def model_metrics(model: FaceEmbedder, dataset: str, image_size: int = 112, split: str = "verify") -> dict:
+    """Verification metrics of a model in memory on a split's pairs (a search candidate on val/, a
+    champion being re-scored on verify/)."""
+    return verification_metrics(dataset, embed_verification(model, dataset, image_size, split), split)[0]
 
 
 def reevaluate(model_file: Path, dataset: str, run) -> float:

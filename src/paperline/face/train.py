@@ -26,6 +26,7 @@ from paperline.core.errors import ConfigError, DataError
 from paperline.core.loop import run_epochs
 from paperline.face.backbones import get_backbone
 from paperline.face.config import FaceTrainConfig
+from paperline.face.diagnostics import BatchStats, class_cosines, probe_indices, probe_stats
 from paperline.face.heads import TAILS, get_head
 from paperline.face.schedulers import advance, make_scheduler
 
@@ -204,7 +205,7 @@ class FaceTrainer:
         self.backbone.train()
         head.train()
         order = torch.randperm(len(self.x_all), generator=self.gen)
-        seen, loss_sum, correct, term_sums = 0, 0.0, 0, {}
+        seen, loss_sum, correct, term_sums, stats = 0, 0.0, 0, {}, BatchStats()
         for b in range(self.steps_per_epoch):
             idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
             flip = torch.rand(len(idx), generator=self.gen) < 0.5
@@ -230,19 +231,23 @@ class FaceTrainer:
             for k, v in getattr(head, "terms", {}).items():
                 term_sums[k] = term_sums.get(k, 0.0) + v.item() * len(idx)
             with torch.no_grad():  # accuracy of the plain classifier, without the margin or MV re-weighting
-                plain = head.cosine(emb.float()) if hasattr(head, "cosine") else logits
+                cos = class_cosines(head, emb.float())
+                plain = cos if hasattr(head, "cosine") else logits
                 correct += (plain.argmax(1) == y).sum().item()
+                stats.add(head, cos, logits, y)
             progress(loss=loss.item(), lr=self.sched.get_last_lr()[0])
             if self.done:
                 break
+        counters = stats.counters()
         if world > 1:  # every rank saw its share: sum the counters over ranks
             import torch.distributed as dist
 
-            sums = torch.tensor([loss_sum, float(seen), float(correct)], dtype=torch.float64)
+            sums = torch.tensor([loss_sum, float(seen), float(correct), *counters], dtype=torch.float64)
             dist.all_reduce(sums)
             loss_sum, seen, correct = sums[0].item(), int(sums[1].item()), int(sums[2].item())
+            counters = sums[3:].tolist()
         return {"loss": loss_sum / max(seen, 1), "train_accuracy": correct / max(seen, 1),
-                "lr": self.sched.get_last_lr()[0], "images": seen,
+                "lr": self.sched.get_last_lr()[0], "images": seen, **BatchStats.result(counters),
                 **{k: v / max(seen, 1) for k, v in term_sums.items()}}
 
     def embedder(self) -> FaceEmbedder:
@@ -256,24 +261,35 @@ class FaceTrainer:
 def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, work_dir: str | Path,
                resume: bool = True, on_epoch: Callable[[int, dict], None] | None = None,
                max_steps: int | None = None, validate: Callable[[FaceEmbedder], dict] | None = None,
-               init: dict | None = None, side: np.ndarray | None = None) -> tuple[FaceEmbedder, list[dict]]:
+               init: dict | None = None, side: np.ndarray | None = None,
+               impostors: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[FaceEmbedder, list[dict]]:
     """Trains backbone + head; returns the embedder and the per-epoch history. `work_dir/checkpoint.pt`
-    is written after every epoch and picked up on resume. `validate(model)` runs after each epoch on
-    rank 0 (outside the timed training); its metrics join the epoch's record. `train_seconds` counts
+    is written after every epoch and picked up on resume. After each epoch, on rank 0 and outside the
+    timed training, the collapse diagnostics (paperline.face.diagnostics) of a fixed probe batch and of
+    the `impostors` image pairs, then `validate(model)`, join the epoch's record. `train_seconds` counts
     training time only. `init` ({"backbone": state, "head": state}) warm-starts the weights (a search
     round continues the previous round's best). `side` (N, k) floats travel with their images into
     `head(emb, y, side)` (PoseFace: each image's pose); a head with a `loss(logits, y)` method computes
     its own loss, and its `terms` dict is averaged into the history."""
     trainer = FaceTrainer(images, labels, cfg, init, side, max_steps)
+    after_epoch = diagnosed(trainer, images, impostors, validate)
+    history = run_epochs(trainer, cfg.epochs, asdict(cfg), work_dir, resume, on_epoch, after_epoch,
+                         main_process=trainer.rank == 0, stop=lambda: trainer.done)
+    return trainer.final_model(), history
+
+
+def diagnosed(trainer, images: np.ndarray, impostors=None, validate=None) -> Callable[[], dict]:
+    """What a face trainer measures after each epoch, in eval mode: the probe diagnostics, then `validate`."""
+    probe = images[probe_indices(len(images))]
 
     def after_epoch() -> dict:
-        trainer.backbone.eval()
-        return validate(trainer.embedder())
+        model = trainer.embedder()
+        model.eval()
+        left, right = (embed_images(model, side, flip=False) for side in impostors) if impostors else (None, None)
+        out = probe_stats(embed_images(model, probe, flip=False), left, right)
+        return {**out, **(validate(model) if validate else {})}
 
-    history = run_epochs(trainer, cfg.epochs, asdict(cfg), work_dir, resume, on_epoch,
-                         after_epoch if validate else None, main_process=trainer.rank == 0,
-                         stop=lambda: trainer.done)
-    return trainer.final_model(), history
+    return after_epoch
 
 
 @torch.no_grad()

@@ -1,8 +1,9 @@
 """Great Expectations suite for face-recognition datasets (GX Core 1.x, ephemeral context).
 
 Checks what training and evaluation rely on: every image decodes at the expected size (image folder
-and RecordIO), enough identities and images per identity, pairs point at existing files, folds are
-balanced. The result is a Markdown report plus JSON; a failed suite raises ValidationFailed.
+and RecordIO), enough identities and images per identity, pairs (verify/, and val/ where the set has
+it) point at existing files, folds are balanced, and no validation identity is a training or
+verification one. The result is a Markdown report plus JSON; a failed suite raises ValidationFailed.
 """
 
 from __future__ import annotations
@@ -51,20 +52,27 @@ def face_tables(root: str | Path, size: int) -> dict[str, pd.DataFrame]:
             rows.append({"file": str(e), "decodes": False, "width": 0, "height": 0})
     counts = Counter(labels.tolist())
     ids = pd.DataFrame({"identity": names, "images": [counts.get(i, 0) for i in range(len(names))]})
-    verify = root / "verify"
-    pairs = read_pairs(verify / "pairs.txt", verify / "images", check_files=False)
-    pair_df = pd.DataFrame({"left": [str(p.left) for p in pairs], "right": [str(p.right) for p in pairs],
-                            "left_exists": [p.left.is_file() for p in pairs],
-                            "right_exists": [p.right.is_file() for p in pairs],
-                            "same": [p.same for p in pairs], "fold": [p.fold for p in pairs]})
-    folds = pair_df.groupby("fold")["same"].agg(same_pairs="sum", pairs="count").reset_index()
+    splits = {"verify": read_pairs(root / "verify" / "pairs.txt", root / "verify" / "images", check_files=False)}
+    if (root / "val" / "pairs.txt").is_file():
+        splits["val"] = read_pairs(root / "val" / "pairs.txt", root / "val" / "images", check_files=False)
+    pair_df = pd.DataFrame([{"split": split, "left": str(p.left), "right": str(p.right), "left_exists": p.left.is_file(),
+                             "right_exists": p.right.is_file(), "same": p.same, "fold": p.fold}
+                            for split, pairs in splits.items() for p in pairs])
+    folds = pair_df.groupby(["split", "fold"])["same"].agg(same_pairs="sum", pairs="count").reset_index()
     folds["different_pairs"] = folds["pairs"] - folds["same_pairs"]
-    vpaths = sorted({p for pr in pairs for p in (pr.left, pr.right) if p.is_file()})
+    folds.insert(0, "fold", folds.pop("split") + " " + folds.pop("fold").astype(str))  # "verify 0": what a failure names
+    vpaths = sorted({p for pairs in splits.values() for pr in pairs for p in (pr.left, pr.right) if p.is_file()})
     rows += _image_rows(vpaths)
-    return {"images": pd.DataFrame(rows), "identities": ids, "pairs": pair_df, "folds": folds}
+    # a validation identity seen in training or in the reported pairs would flatter what is chosen on it
+    seen = {"train": set(names), "verify": {Path(p).parent.name for p in pair_df.query("split == 'verify'")[
+        ["left", "right"]].to_numpy().ravel()}}
+    val_ids = sorted({Path(p).parent.name for p in pair_df.query("split == 'val'")[["left", "right"]].to_numpy().ravel()})
+    overlap = pd.DataFrame([{"identity": i, "also_in": ",".join(k for k, ids_ in seen.items() if i in ids_) or "nowhere"}
+                            for i in val_ids], columns=["identity", "also_in"])
+    return {"images": pd.DataFrame(rows), "identities": ids, "pairs": pair_df, "folds": folds, "val_identities": overlap}
 
 
-def face_suites(size: int, min_identities: int, min_images: int, folds: int):
+def face_suites(size: int, min_identities: int, min_images: int, folds: int, splits: int = 1):
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
@@ -80,8 +88,10 @@ def face_suites(size: int, min_identities: int, min_images: int, folds: int):
             gxe.ExpectColumnValuesToBeInSet(column="left_exists", value_set=[True]),
             gxe.ExpectColumnValuesToBeInSet(column="right_exists", value_set=[True])]),
         "folds": gx.ExpectationSuite("face_folds", expectations=[
-            gxe.ExpectTableRowCountToEqual(value=folds),
+            gxe.ExpectTableRowCountToEqual(value=folds * splits),
             gxe.ExpectColumnPairValuesToBeEqual(column_A="same_pairs", column_B="different_pairs")]),
+        "val_identities": gx.ExpectationSuite("face_val_disjoint", expectations=[
+            gxe.ExpectColumnValuesToBeInSet(column="also_in", value_set=["nowhere"])]),
     }
 
 
@@ -89,7 +99,8 @@ def validate_face_dataset(root: str | Path, report_dir: str | Path, size: int = 
                           min_images: int = 2, folds: int = 10) -> dict:
     """Runs the suites; writes report.md / report.json to report_dir; raises ValidationFailed."""
     tables = face_tables(root, size)
+    pairs = tables["pairs"]
     counts = {"images": int(len(tables["images"])), "identities": int(len(tables["identities"])),
-              "pairs": int(len(tables["pairs"]))}
-    return run_suites("Face dataset validation", root, tables, face_suites(size, min_identities, min_images, folds),
-                      report_dir, counts)
+              "pairs": int((pairs["split"] == "verify").sum()), "val_pairs": int((pairs["split"] == "val").sum())}
+    suites = face_suites(size, min_identities, min_images, folds, int(pairs["split"].nunique()))
+    return run_suites("Face dataset validation", root, tables, suites, report_dir, counts)
