@@ -8,6 +8,7 @@ where cos θ_y > m), and the baselines (ArcFace at its paper's m = 0.5). Needs o
 so it also runs on a GPU box without the MLOps stack (PYTHONPATH=src).
 Usage: python benchmarks/face_baselines.py --data data/face [--paper P] [--variant LABEL:HEAD,k=v ...]
        [--heads softmax,arcface] [--seeds 3] [--device auto] [--epochs N] [--out docs/results/baselines.json]
+       python benchmarks/face_baselines.py --out RESULT.json --plot docs/figures/diagnostics.png
 """
 
 import argparse
@@ -60,6 +61,28 @@ def variant(spec: str) -> tuple[str, dict]:
     return (label or rest), {"head": head, **parse_sets(kv)}
 
 
+def plot(result: dict, out: str) -> None:
+    """The four collapse diagnostics per epoch, one line per variant (mean over its seeds)."""
+    from paperline.core.figures import figure, save_png
+    from paperline.face.plots import DIAGNOSTICS as PANELS
+
+    fig, axes = figure(2, 2, figsize=(11, 7), dpi=110)
+    for label in result["summary"]:
+        runs = [r for r in result["runs"] if r["head"] == label]
+        for ax, (key, title, line) in zip(axes.flat, PANELS):
+            curves = np.array([r["curves"][key] for r in runs], dtype=float)
+            ax.plot(np.arange(1, curves.shape[1] + 1), np.nanmean(curves, 0), marker="o", ms=3, label=label)
+            ax.set_title(title, fontsize=10)
+            if line is not None:
+                ax.axhline(line, color="tab:red", ls="--", lw=0.8)
+    for ax in axes.flat:
+        ax.set_xlabel("epoch")
+        ax.grid(alpha=0.3)
+    axes.flat[0].legend(fontsize=7)
+    fig.suptitle(f"Collapse diagnostics per head, mean of {result['seeds']} seeds (red: the warning's lines)")
+    print(f"wrote {save_png(fig, out)}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/face")
@@ -72,7 +95,10 @@ def main():
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--out", default="docs/results/baselines.json")
     ap.add_argument("--work", default="/tmp/paperline-baselines")
+    ap.add_argument("--plot", default="", help="draw the diagnostics of an earlier --out file to this PNG and stop")
     a = ap.parse_args()
+    if a.plot:
+        return plot(json.loads(Path(a.out).read_text()), a.plot)
     data = Path(a.data)
     if not (data / "dataset.json").exists():
         print(f"building the embedded face set at {data}", flush=True)

@@ -67,16 +67,23 @@ def timing(root, names: list[str], kernels: int, threads: int) -> dict:
     for name in names:
         ds = K.load(root, name)
         torch.manual_seed(0)
-        student = T.InceptionNet(ds.k).eval()
-        teacher = T.Ensemble([T.InceptionNet(ds.k) for _ in range(5)]).eval()
+        dev = T.device()  # the nets on the GPU where there is one (the paper's setting), ROCKET on the CPU
+        student = T.InceptionNet(ds.k).eval().to(dev)
+        teacher = T.Ensemble([T.InceptionNet(ds.k) for _ in range(5)]).eval().to(dev)
         rocket = K.fit_rocket(ds.X, ds.y, kernels, 0)
-        ms = K.inference_ms(student, teacher, rocket, ds.Xt)
-        out[name] = {**{f"{k.lower()}_ms": v for k, v in ms.items()}, "length": int(ds.X.shape[-1]), "test": len(ds.yt),
-                     "rocket_over_student": ms["ROCKET"] / ms["student"],
-                     "teacher_over_student": ms["teacher"] / ms["student"]}
-        print(f"{name} (L={ds.X.shape[-1]}, {len(ds.yt)} test series, {threads} thread(s)): student "
-              f"{ms['student']:.3f} ms, teacher {ms['teacher']:.3f} ms, ROCKET {ms['ROCKET']:.3f} ms per series "
-              f"-> ROCKET / student {ms['ROCKET'] / ms['student']:.1f}×", flush=True)
+        length = int(ds.X.shape[-1])
+        macs = {"student": K.inception_macs(student, length), "ROCKET": K.rocket_macs(rocket, length)}
+        out[name] = {"device": str(dev), "length": length, "test": len(ds.yt), "student_macs": macs["student"],
+                     "rocket_macs": macs["ROCKET"], "mac_ratio": macs["student"] / macs["ROCKET"]}
+        for batch in K.BATCHES:
+            ms = K.inference_ms(student, teacher, rocket, ds.Xt, batch)
+            out[name][f"batch_{batch}"] = {**{f"{k.lower()}_ms": v for k, v in ms.items()},
+                                           "rocket_over_student": ms["ROCKET"] / ms["student"],
+                                           "teacher_over_student": ms["teacher"] / ms["student"]}
+            print(f"{name} (L={length}, batch {batch}, {threads} thread(s)): student {ms['student']:.3f} ms, "
+                  f"teacher {ms['teacher']:.3f} ms, ROCKET {ms['ROCKET']:.3f} ms per series -> ROCKET / student "
+                  f"{ms['ROCKET'] / ms['student']:.1f}×; MACs student {macs['student']:,} ROCKET {macs['ROCKET']:,} "
+                  f"({macs['student'] / macs['ROCKET']:.1f}×)", flush=True)
     return out
 
 

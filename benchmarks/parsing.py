@@ -4,8 +4,11 @@ branch, on the same annotated training faces, 3 seeds; scored on the exact test 
 Trains on the landmark-annotated labels (what the lapa pipeline trains on) or, with --labels exact,
 on the renderer's exact masks. Reports per-class F1, mean F1 (ten face classes) and mean F1 over
 boundary pixels. Needs only numpy/torch/opencv (PYTHONPATH=src), so it runs on a GPU box as well.
-Usage: python benchmarks/parsing.py [--data data/parsing] [--seeds 3] [--epochs N] [--labels annotated|exact]
-       [--out docs/results/parsing.json]
+With --curve, the test split is scored after every epoch too (outside the timed training), giving
+mean F1 against training minutes; --models picks the networks (bspnet, plain).
+Usage: python benchmarks/parsing.py [--data data/parsing] [--seeds 3] [--first-seed 0] [--epochs N]
+       [--labels annotated|exact]
+       [--set key=value ...] [--models bspnet,plain] [--curve] [--out docs/results/parsing.json]
 """
 
 import argparse
@@ -24,13 +27,30 @@ from paperline.parsing.metrics import ConfusionHistogram, boundary
 from paperline.parsing.stages import load_split
 
 
+def score(model, xts: np.ndarray, yt: np.ndarray) -> dict:
+    """Per-class F1 on the exact test masks (prediction resized back to 128) and boundary-pixel mean F1."""
+    import cv2
+
+    model = model.to("cpu")
+    pred = np.stack([cv2.resize(p, (128, 128), interpolation=cv2.INTER_NEAREST) for p in predict_labels(model, xts)])
+    h, hb = ConfusionHistogram(), ConfusionHistogram()
+    for g, p in zip(yt, pred):
+        h.add(g, p)
+        b = boundary(g)
+        hb.add(g[b], p[b])
+    return {**h.summary(), "boundary_mean_f1": hb.summary()["mean_f1"]}
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="data/parsing")
     ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--epochs", type=int, default=None)
     ap.add_argument("--labels", default="annotated", choices=["annotated", "exact"])
     ap.add_argument("--set", dest="sets", action="append", default=[], help="training config key=value")
+    ap.add_argument("--models", default="bspnet,plain")
+    ap.add_argument("--curve", action="store_true", help="score the test split after every epoch")
     ap.add_argument("--out", default="docs/results/parsing.json")
     a = ap.parse_args()
     data = Path(a.data)
@@ -52,26 +72,22 @@ def main():
     _, xt, yt, _ = load_split(str(data / "lapa"), "test", 128)
     xts = small(xt, cv2.INTER_AREA)
     rows = []
-    for boundary_branch in (True, False):
-        for seed in range(a.seeds):
-            cfg = paper.train_config({**base, "boundary": boundary_branch, "seed": seed})
+    names = {"bspnet": "BSPNet", "plain": "no boundary branch"}
+    models = a.models.split(",")
+    for which in models:
+        for seed in range(a.first_seed, a.first_seed + a.seeds):
+            cfg = paper.train_config({**base, "boundary": which == "bspnet", "seed": seed})
             t = time.perf_counter()
-            model, hist = train_parsing(xs, ys, ps, cfg)
-            model = model.to("cpu")
-            pred = np.stack([cv2.resize(p, (128, 128), interpolation=cv2.INTER_NEAREST)
-                             for p in predict_labels(model, xts)])
-            h, hb = ConfusionHistogram(), ConfusionHistogram()
-            for g, p in zip(yt, pred):
-                h.add(g, p)
-                b = boundary(g)
-                hb.add(g[b], p[b])
-            rows.append({"model": "BSPNet" if boundary_branch else "no boundary branch", "seed": seed,
-                         "seconds": time.perf_counter() - t, **h.summary(),
-                         "boundary_mean_f1": hb.summary()["mean_f1"]})
-            print(json.dumps(rows[-1]), flush=True)
+            validate = (lambda m: {k: v for k, v in score(m, xts, yt).items() if "f1" in k}) if a.curve else None
+            model, hist = train_parsing(xs, ys, ps, cfg, validate=validate)
+            rows.append({"model": names[which], "seed": seed, "seconds": time.perf_counter() - t,
+                         "train_seconds": hist[-1]["train_seconds"], **score(model, xts, yt),
+                         **({"curve": [{k: r[k] for k in ("epoch", "train_seconds", "mean_f1")} for r in hist]}
+                            if a.curve else {})})
+            print(json.dumps({k: v for k, v in rows[-1].items() if k != "curve"}), flush=True)
     keys = [k for k in rows[0] if k.startswith("f1_")] + ["mean_f1", "boundary_mean_f1", "seconds"]
     summary = {}
-    for name in ("BSPNet", "no boundary branch"):
+    for name in (names[m] for m in models):
         r = [row for row in rows if row["model"] == name]
         summary[name] = {k: (float(np.nanmean([row[k] for row in r])), float(np.nanstd([row[k] for row in r])))
                          for k in keys}

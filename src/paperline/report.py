@@ -25,6 +25,37 @@ def latest_run(paper: str):
     return runs[0] if runs else None
 
 
+def latest_by_variant(paper, limit: int = 200) -> list:
+    """The latest finished run of each variant (distinct values of `paper.variants`), newest first."""
+    mlflow = experiments.mlflow()
+    exp = mlflow.get_experiment_by_name(paper.name)
+    if exp is None or not paper.variants:
+        return []
+    runs = mlflow.MlflowClient().search_runs([exp.experiment_id], "attributes.status = 'FINISHED'",
+                                             order_by=["attributes.start_time DESC"], max_results=limit)
+    seen, out = set(), []
+    for run in runs:
+        key = tuple(run.data.params.get(k, "?") for k in paper.variants)
+        if key not in seen and experiments.metric_key(paper.metrics[0]) in run.data.metrics:
+            seen.add(key)
+            out.append(run)
+    return out
+
+
+def variant_rows(paper) -> list[str]:
+    runs = latest_by_variant(paper)
+    if len(runs) < 2:
+        return []
+    keys = [experiments.metric_key(m) for m in paper.metrics]
+    lines = ["", "ours, the latest finished run of each variant (" + ", ".join(paper.variants) + "):",
+             "  " + f"{'variant':<40}" + "".join(f" {m[:14]:>14}" for m in paper.metrics) + "  run"]
+    for run in runs:
+        label = " ".join(f"{k}={run.data.params.get(k, '?')}" for k in paper.variants)
+        values = "".join(f" {run.data.metrics[k]:14.4f}" if k in run.data.metrics else f" {'-':>14}" for k in keys)
+        lines.append(f"  {label:<40}{values}  {run.info.run_id[:12]}")
+    return lines
+
+
 def paper_report(name: str) -> str:
     paper = get_paper(name)
     run = latest_run(paper.name)
@@ -46,5 +77,6 @@ def paper_report(name: str) -> str:
             key = experiments.metric_key(metric)
             value = run.data.metrics.get(key)
             lines.append(f"  {metric:<24} {value:8.4f}" if value is not None else f"  {metric:<24} {'-':>8}")
+        lines += variant_rows(paper)
         lines += ["", NOTES.get(paper.family, NOTES["face"]).format(dataset=run.data.tags.get("dataset", "?"))]
     return "\n".join(lines)

@@ -46,9 +46,10 @@ def test_data_build_writes_the_dataset(tmp_path):
     res = runner.invoke(app, ["data", "build", "face", "--out", str(out), "--params", str(tmp_path / "none.yaml"),
                               "--set", "train_identities=3", "--set", "images_per_identity=2",
                               "--set", "verify_identities=4", "--set", "verify_images_per_identity=2",
+                              "--set", "val_identities=2", "--set", "val_images_per_identity=2",
                               "--set", "pairs_per_fold=2"])
     assert res.exit_code == 0, res.output
-    assert json.loads((out / "dataset.json").read_text())["images"] == 14
+    assert json.loads((out / "dataset.json").read_text())["images"] == 3 * 2 + 4 * 2 + 2 * 2
     res = runner.invoke(app, ["data", "build", "faces"])
     assert res.exit_code == 2 and "valid datasets: face" in res.output
 

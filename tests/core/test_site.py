@@ -56,6 +56,10 @@ def _evaluated_run(paper: str, metric: float, tmp: Path) -> str:
     ax.plot([0, 1], [0, metric])
     png = save_png(fig, tmp / run_id / "roc.png")
     experiments.log_evaluation(run_id, {all_papers()[paper].gate_metric: metric}, "e" * 32, [png])
+    if all_papers()[paper].family == "face":  # the training step's collapse diagnostics
+        fig, ax = figure(figsize=(3, 2))
+        ax.plot([1, 2], [0.1, metric])
+        experiments.log_artifact(run_id, str(save_png(fig, tmp / run_id / "diagnostics.png")), "training")
     return run_id
 
 
@@ -85,7 +89,8 @@ def test_the_shelf_site_has_every_paper_and_no_broken_image(home, tmp_path):
         assert "paper-metrics" in page["tables"] and page["rows"] >= 2, p  # its table, one row per metric at least
         assert page["broken"] == [], (p, page["broken"])
     mv = seen["mv-softmax.html"]
-    assert mv["images"] == 2 and sorted(f.name for f in (site / "mv-softmax").iterdir()) == ["history.png", "roc.png"]
+    assert mv["images"] == 3 and sorted(f.name for f in (site / "mv-softmax").iterdir()) == [
+        "diagnostics.png", "history.png", "roc.png"]
     assert any(link.endswith("/#/models/paperline-mv-softmax/versions/2") for link in mv["links"])
     assert any("/#/experiments/" in link and "/runs/" in link for link in mv["links"])
     assert seen["kdctime.html"]["images"] == 2  # no champion: the latest run's plot and its history

@@ -28,7 +28,7 @@ def ddp_dataset(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("ddp") / "face"
     build_face_dataset(out, FaceDataConfig(train_identities=16, images_per_identity=8, verify_identities=20,
-                                           verify_images_per_identity=2, pairs_per_fold=2, seed=5))
+                                           verify_images_per_identity=2, val_identities=0, pairs_per_fold=2, seed=5))
     return out
 
 

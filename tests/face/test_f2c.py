@@ -87,7 +87,8 @@ def test_small_f2c_run_trains(tmp_path):
     from paperline.face.build import FaceDataConfig, build_face_dataset
 
     build_face_dataset(tmp_path / "f", FaceDataConfig(train_identities=24, images_per_identity=4, verify_identities=2,
-                                                      verify_images_per_identity=2, pairs_per_fold=2, seed=4))
+                                                      verify_images_per_identity=2, val_identities=0,
+                                                      pairs_per_fold=2, seed=4))
     x, y = load_train_set(tmp_path / "f" / "train")
     cfg = F2CTrainConfig(width=0.25, input_size=32, embedding_size=16, batch_size=8, epochs=10, lr=0.01,
                          warmup_epochs=0.0, threads=1, pool_size=16)

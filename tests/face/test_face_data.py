@@ -120,6 +120,7 @@ def test_rebuilding_with_the_same_config_gives_the_same_bytes(tmp_path):
     from paperline.face.build import FaceDataConfig, build_face_dataset
 
     cfg = FaceDataConfig(train_identities=3, images_per_identity=2, verify_identities=2, verify_images_per_identity=2,
+                         val_identities=2, val_images_per_identity=2,
                          pairs_per_fold=2, folds=2, seed=9)
     build_face_dataset(tmp_path / "a", cfg)
     build_face_dataset(tmp_path / "b", cfg)

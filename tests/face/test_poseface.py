@@ -152,7 +152,7 @@ def test_frontal_profile_pairs_and_frontal_heavy_training(tmp_path):
 
     out = tmp_path / "f"
     build_face_dataset(out, FaceDataConfig(train_identities=20, images_per_identity=10, verify_identities=24,
-                                           verify_images_per_identity=6, folds=2, pairs_per_fold=10,
+                                           verify_images_per_identity=6, val_identities=0, folds=2, pairs_per_fold=10,
                                            train_frontal_share=0.8, seed=4))
     train_yaw = np.array([abs(float(r["yaw"])) for r in read_meta(out / "train" / "meta.csv")])
     assert 0.7 < (train_yaw < 30).mean() < 0.9 and train_yaw.max() > 60

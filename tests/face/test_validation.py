@@ -70,7 +70,8 @@ def test_a_validation_identity_seen_in_training_fails(dataset_copy, tmp_path):
         f.rename(f.with_name(f.name.replace(src.name, train_name)))
     p = dataset_copy / "val" / "pairs.txt"
     p.write_text(p.read_text().replace(src.name + "\t", train_name + "\t"))
-    with pytest.raises(ValidationFailed, match=f"val_identities: expect_column_values_to_be_in_set on also_in .identity {train_name}"):
+    message = f"val_identities: expect_column_values_to_be_in_set on also_in .identity {train_name}"
+    with pytest.raises(ValidationFailed, match=message):
         validate_face_dataset(dataset_copy, tmp_path / "r")
 
 

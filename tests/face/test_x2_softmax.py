@@ -62,7 +62,8 @@ def test_x2_paper_trains_and_logs_the_margin_plot(tiny_dataset, home, tmp_path):
     cfg = get_paper("x2-softmax").train_config(dict(width=0.25, input_size=32, embedding_size=16, batch_size=8,
                                                     epochs=1, threads=1))
     assert cfg.head == "x2" and cfg.head_params() == {"s": 64.0, "m": 0.35, "t": 0.2, "adaptive": True,
-                                                      "easy_threshold": 0.0, "a": -0.9, "h": 0.0, "k": 0.65, "ste": True}
+                                                      "easy_threshold": 0.0, "a": -0.9, "h": 0.0, "k": 0.65,
+                                                      "ste": True}
     run_id, history = face.train(str(tiny_dataset), str(tmp_path / "m" / "model.pt"), cfg, "x2-softmax", "t", {}, 112)
     assert math.isfinite(history[-1]["loss"])
     names = [f.path for f in experiments.client().list_artifacts(run_id, "figures")]

@@ -37,6 +37,37 @@ def test_bass_loss_matches_its_definition():
     assert plain.item() == pytest.approx(ce.item())
 
 
+def test_class_weights_are_median_frequency_over_frequency_to_the_gamma():
+    from paperline.parsing.bspnet import class_weights
+
+    labels = np.zeros((1, 10, 10), np.uint8)  # 60 % background, 30 % skin, 10 % nose; the rest absent
+    labels[0, 6:9] = 1
+    labels[0, 9] = 6
+    assert class_weights(labels, 0.0) is None
+    w = class_weights(labels, 1.0)
+    assert w[0] == pytest.approx(0.3 / 0.6) and w[1] == pytest.approx(1.0) and w[6] == pytest.approx(3.0)
+    assert w[2] == 1.0 and w.dtype == np.float32  # absent classes keep weight 1
+    assert class_weights(labels, 0.5)[6] == pytest.approx(3 ** 0.5)
+
+
+def test_the_weighted_bass_loss_is_a_weighted_mean_of_every_ce_term():
+    torch.manual_seed(1)
+    y = torch.randint(0, 11, (2, 8, 8))
+    b = torch.rand(2, 8, 8) < 0.2
+    out = {"semantic": torch.randn(2, 11, 8, 8), "attention": torch.randn(2, 11, 8, 8),
+           "boundary": torch.randn(2, 8, 8)}
+    w = torch.rand(11) + 0.5
+    cfg = ParsingConfig(lambda_b=0.0, lambda_ba=1.0, alpha=1.0)
+    loss, parts = bass_loss(out, y, b, cfg, w)
+    wy = w[y]
+    ce = (F.cross_entropy(out["semantic"], y, reduction="none") * wy).sum() / wy.sum()
+    att = (F.cross_entropy(out["attention"], y, reduction="none") * wy * (1 + b.float())).sum() / wy.sum()
+    assert parts["ce"] == pytest.approx(ce.item(), rel=1e-5)
+    assert loss.item() == pytest.approx((ce + att).item(), rel=1e-5)
+    same, _ = bass_loss(out, y, b, cfg, torch.ones(11))  # all ones: the unweighted loss
+    assert same.item() == pytest.approx(bass_loss(out, y, b, cfg)[0].item(), rel=1e-6)
+
+
 def test_short_training_learns_the_big_classes(tmp_path):
     from paperline.faceimage.build import ParsingDataConfig, build_parsing_dataset
     from paperline.faceimage.formats import read_image, read_landmarks

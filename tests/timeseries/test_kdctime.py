@@ -310,7 +310,7 @@ def test_training_learns_a_separable_toy_problem():
     X = np.stack([np.sin(t + rng.uniform(0, 6)) if i % 2 else np.sign(np.sin(t + rng.uniform(0, 6)))
                   for i in range(40)])[:, None].astype(np.float32)
     y = np.arange(40) % 2
-    cfg = T.TSConfig(epochs=6, filters=8, depth=3, lr=3e-3)
+    cfg = T.TSConfig(epochs=6, filters=8, depth=3, lr=3e-3, batch_size=4)
     net, hist = T.train_net(X, y, T.one_hot(y, 2), cfg, seed=0)
     assert len(hist) == 6 and hist[-1]["loss"] < hist[0]["loss"]
     logits = T.predict_logits(net, X)
@@ -333,3 +333,40 @@ def test_calibrate_step_writes_each_variants_targets(tmp_path, variant):
     np.testing.assert_allclose(targets, expected)
     assert tau == (cfg.tau if variant.startswith("kd") else 1.0)
     assert stats["variant"] == variant and (variant in ("inception", "ls") or stats["mispredicted"] == 1)
+
+
+def test_the_trainer_uses_the_references_fixed_batch_not_a_tenth_of_the_set():
+    """hfawaz/InceptionTime passes batch_size=64; min(n/10, 16) is only its fallback for no batch size."""
+    from paperline.timeseries.config import TSConfig
+
+    X = np.zeros((150, 1, 16), np.float32)
+    y = np.arange(150) % 2
+    trainer = T.InceptionTrainer(X, y, T.one_hot(y, 2), TSConfig(depth=3, filters=4), 0, 1.0, 1.0, "t")
+    assert trainer.batch == 64 and trainer.steps_per_epoch == 3  # 64 + 64 + the remaining 22
+    small = T.InceptionTrainer(X[:50], y[:50], T.one_hot(y[:50], 2), TSConfig(depth=3, filters=4), 0, 1.0, 1.0, "t")
+    assert small.steps_per_epoch == 1  # GunPoint's 50 series: one step per epoch, as in Keras
+
+
+def test_multiply_accumulates_are_counted_per_layer_and_match_the_weights():
+    """'same' padding keeps every convolution's output at the series' length, so its MACs are its
+    weight count times that length; the hooks must see every one of them."""
+    from paperline.timeseries import kdctime as K
+
+    net = T.InceptionNet(3)
+    conv = sum(m.weight.numel() for m in net.modules() if isinstance(m, torch.nn.Conv1d))
+    linear = sum(m.weight.numel() for m in net.modules() if isinstance(m, torch.nn.Linear))
+    for length in (24, 150):
+        assert K.inception_macs(net, length) == conv * length + linear
+    assert round(K.inception_macs(net, 150) / 150 / 1e3) == 418  # about 418k per time step, as documented
+
+
+def test_rocket_macs_count_each_kernels_dilated_output_positions():
+    from paperline.timeseries import kdctime as K
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(20, 1, 60)), np.arange(20) % 2
+    rocket = K.fit_rocket(X, y, 50, 0)
+    _, lengths, _, dilations, paddings, *_ = rocket._transformer.kernels
+    by_hand = sum(len(range(-p, 60 + p - (k - 1) * d)) * k for k, d, p in zip(lengths, dilations, paddings))
+    assert K.rocket_macs(rocket, 60) == by_hand + rocket.estimator_.coef_.size
+    assert 7 * 50 * 60 * 0.3 < by_hand < 11 * 50 * 60 * 2  # positions within a kernel's reach, lengths 7-11

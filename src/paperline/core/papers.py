@@ -79,6 +79,9 @@ class Paper:
     gate_metric: str = ""
     gate_label: str = ""
     higher_is_better: bool = True
+    # training parameters that make a run another variant of the method (`paperline report` shows the
+    # latest run of each: MV-Softmax's adaptive and fixed re-weighting)
+    variants: tuple = ()
     reevaluate: Callable | None = None
     served: Callable | None = None      # artifact path -> predict(input); None: a torch model file
     serving_requirements: tuple = ("torch", "numpy")

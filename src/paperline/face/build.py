@@ -10,7 +10,8 @@ Layout (one directory, written to a temporary sibling and renamed, so it is neve
     verify/pairs_fp.txt              frontal-profile pairs (CFP-FP style, LFW format): frontal left, profile right
     val/images/<name>/<name>_0001.jpg, val/pairs.txt (LFW, 10 folds), landmarks/, masks/, meta.csv
 Verification and validation identities are disjoint from each other and from training identities: a
-choice made on val/ (Search-Softmax's candidates) never sees the pairs the evaluation reports. Verification yaw is uniform in ±90°;
+choice made on val/ (Search-Softmax's candidates) never sees the pairs the evaluation reports.
+Verification yaw is uniform in ±90°;
 training yaw is too, unless `train_frontal_share` > 0 makes it frontal-heavy like web-crawled sets
 (MS1M, WebFace), the imbalance PoseFace addresses.
 """

@@ -21,7 +21,7 @@ class FaceTrainConfig:
     t: float = param(0.2, "MV-Softmax: weight t of the mis-classified vectors")
     adaptive: bool = param(True, "MV-Softmax: adaptive (true) or fixed re-weighting of mis-classified vectors")
     easy_threshold: float = param(0.0, "MV-Softmax: the margin applies only where cos θ_y exceeds this (the "
-                                  "authors' fc_layers.py: 0; FaceX-Zoo: m)")
+                                  "authors' fc_layers.py: 0; FaceX-Zoo's MV-AM: m)")
     epochs: int = param(8, "passes over the training set")
     batch_size: int = param(128, "images per step (over all training processes)")
     lr: float = param(0.1, "peak SGD learning rate")

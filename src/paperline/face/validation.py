@@ -55,21 +55,27 @@ def face_tables(root: str | Path, size: int) -> dict[str, pd.DataFrame]:
     splits = {"verify": read_pairs(root / "verify" / "pairs.txt", root / "verify" / "images", check_files=False)}
     if (root / "val" / "pairs.txt").is_file():
         splits["val"] = read_pairs(root / "val" / "pairs.txt", root / "val" / "images", check_files=False)
-    pair_df = pd.DataFrame([{"split": split, "left": str(p.left), "right": str(p.right), "left_exists": p.left.is_file(),
-                             "right_exists": p.right.is_file(), "same": p.same, "fold": p.fold}
-                            for split, pairs in splits.items() for p in pairs])
+    pair_df = pd.DataFrame([{"split": split, "left": str(p.left), "right": str(p.right),
+                             "left_exists": p.left.is_file(), "right_exists": p.right.is_file(), "same": p.same,
+                             "fold": p.fold} for split, pairs in splits.items() for p in pairs])
     folds = pair_df.groupby(["split", "fold"])["same"].agg(same_pairs="sum", pairs="count").reset_index()
     folds["different_pairs"] = folds["pairs"] - folds["same_pairs"]
-    folds.insert(0, "fold", folds.pop("split") + " " + folds.pop("fold").astype(str))  # "verify 0": what a failure names
+    # "verify 0": what a failure names
+    folds.insert(0, "fold", folds.pop("split") + " " + folds.pop("fold").astype(str))
     vpaths = sorted({p for pairs in splits.values() for pr in pairs for p in (pr.left, pr.right) if p.is_file()})
     rows += _image_rows(vpaths)
     # a validation identity seen in training or in the reported pairs would flatter what is chosen on it
-    seen = {"train": set(names), "verify": {Path(p).parent.name for p in pair_df.query("split == 'verify'")[
-        ["left", "right"]].to_numpy().ravel()}}
-    val_ids = sorted({Path(p).parent.name for p in pair_df.query("split == 'val'")[["left", "right"]].to_numpy().ravel()})
-    overlap = pd.DataFrame([{"identity": i, "also_in": ",".join(k for k, ids_ in seen.items() if i in ids_) or "nowhere"}
-                            for i in val_ids], columns=["identity", "also_in"])
-    return {"images": pd.DataFrame(rows), "identities": ids, "pairs": pair_df, "folds": folds, "val_identities": overlap}
+    seen = {"train": set(names), "verify": _identities(pair_df, "verify")}
+    also = {i: ",".join(k for k, ids_ in seen.items() if i in ids_) or "nowhere" for i in _identities(pair_df, "val")}
+    overlap = pd.DataFrame({"identity": sorted(also), "also_in": [also[i] for i in sorted(also)]})
+    return {"images": pd.DataFrame(rows), "identities": ids, "pairs": pair_df, "folds": folds,
+            "val_identities": overlap}
+
+
+def _identities(pair_df: pd.DataFrame, split: str) -> set[str]:
+    """The identity folders a split's pairs name."""
+    sides = pair_df.loc[pair_df["split"] == split, ["left", "right"]].to_numpy().ravel()
+    return {Path(p).parent.name for p in sides}
 
 
 def face_suites(size: int, min_identities: int, min_images: int, folds: int, splits: int = 1):

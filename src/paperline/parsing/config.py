@@ -21,6 +21,8 @@ class ParsingConfig:
     lambda_b: float = param(1.0, "λ_b: weight of the boundary BCE")
     lambda_ba: float = param(1.0, "λ_ba: weight of the boundary-attention CE")
     alpha: float = param(1.0, "α: extra weight of boundary pixels in the attention CE")
+    class_balance: float = param(0.0, "γ: class weights (median class frequency / frequency)^γ in the CE terms "
+                                 "(0: unweighted, 1: median-frequency balancing)")
     augment: bool = param(True, "flip, rotate and scale the training faces")
     seed: int = param(0, "seed of weights, shuffling and augmentation")
     device: str = param("auto", "auto, cpu or cuda")
@@ -31,3 +33,5 @@ class ParsingConfig:
             raise ConfigError(f"input_size must be a multiple of 16, got {self.input_size}")
         if self.epochs < 1 or self.batch_size < 1 or self.width < 4:
             raise ConfigError("epochs and batch_size must be >= 1, width >= 4")
+        if not 0 <= self.class_balance <= 2:
+            raise ConfigError(f"class_balance must be in [0, 2], got {self.class_balance}")

@@ -20,7 +20,7 @@ class TSConfig:
     variant: str = param("kdct", "student targets: inception, ls, kd, kdct or kdcr")
     members: int = param(5, "InceptionTime ensemble size (the teacher)")
     epochs: int = param(1500, "training epochs of every net (the paper: 1500)")
-    batch_size: int = param(64, "series per step, capped at n_train / 10 as InceptionTime does")
+    batch_size: int = param(64, "series per step (hfawaz/InceptionTime: 64; a set smaller than it is one step)")
     lr: float = param(1e-3, "Adam learning rate")
     depth: int = param(6, "Inception modules per net")
     filters: int = param(32, "filters per convolution of a module")

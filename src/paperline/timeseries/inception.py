@@ -238,9 +238,10 @@ def inception_time(config: dict) -> Ensemble:
 
 
 class InceptionTrainer:
-    """One epoch of InceptionTime's schedule (the epoch loop is paperline.core.loop): Adam, batch
-    min(n/10, batch_size), ReduceLROnPlateau on the training loss (×0.5, patience 50, floor 1e-4),
-    the weights of the lowest training loss kept; no validation."""
+    """One epoch of InceptionTime's schedule (the epoch loop is paperline.core.loop): Adam, a fixed
+    batch of `batch_size` (hfawaz/InceptionTime passes 64; its min(n/10, 16) applies only when no batch
+    size is given), the last batch the remainder as in Keras, ReduceLROnPlateau on the training loss
+    (×0.5, patience 50, floor 1e-4), the weights of the lowest training loss kept; no validation."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, targets: np.ndarray, cfg: TSConfig, seed: int, tau: float,
                  lam: float, desc: str):
@@ -253,7 +254,7 @@ class InceptionTrainer:
         self.sched = torch.optim.lr_scheduler.ReduceLROnPlateau(self.opt, factor=0.5, patience=50, min_lr=1e-4)
         self.X, self.T, self.Y = (torch.from_numpy(X).to(dev), torch.from_numpy(targets.astype(np.float32)).to(dev),
                                   torch.from_numpy(y).to(dev))
-        self.batch = max(1, int(min(len(X) / 10, cfg.batch_size)))
+        self.batch = cfg.batch_size
         self.steps_per_epoch = math.ceil(len(X) / self.batch)
         self.gen = torch.Generator().manual_seed(seed)
         self.best, self.best_state = math.inf, None

@@ -87,9 +87,58 @@ def predictors(student, teacher, rocket) -> dict:
             "ROCKET": lambda x: rocket_predict(rocket, x)}
 
 
-def inference_ms(student, teacher, rocket, X: np.ndarray) -> dict:
-    """Milliseconds per series of each, measured one after the other in this process on the same X."""
-    return {k: seconds_per_series(f, X) * 1e3 for k, f in predictors(student, teacher, rocket).items()}
+BATCHES = (1, 256)  # one request at a time, and a batch of 256: what a service and a batch job see
+SINGLE_SERIES = 64  # series timed one by one (the first of the test split)
+
+
+def inference_ms(student, teacher, rocket, X: np.ndarray, batch: int = 256) -> dict:
+    """Milliseconds per series of each, measured one after the other in this process on the same
+    series and with the same batching for all three: calls of `batch` series (the test split tiled up
+    to one full batch when it is smaller; batch 1: the first SINGLE_SERIES series one by one)."""
+    if batch == 1:
+        X = X[:SINGLE_SERIES]
+    elif len(X) < batch:
+        X = np.concatenate([X] * -(-batch // len(X)))[:batch]
+
+    def batched(f):
+        return lambda x: [f(x[i:i + batch]) for i in range(0, len(x), batch)]
+
+    return {k: seconds_per_series(batched(f), X) * 1e3 for k, f in predictors(student, teacher, rocket).items()}
+
+
+def inception_macs(net, length: int) -> int:
+    """Multiply-accumulates of one forward pass on one series of `length` points, counted with forward
+    hooks on every convolution and linear layer (batch norm, pooling and ReLU left out)."""
+    import torch
+
+    total = 0
+
+    def conv(m, _, out):
+        nonlocal total
+        total += out.shape[-1] * m.out_channels * (m.in_channels // m.groups) * m.kernel_size[0]
+
+    def linear(m, _, out):
+        nonlocal total
+        total += m.in_features * m.out_features
+
+    hooks = [m.register_forward_hook(conv if isinstance(m, torch.nn.Conv1d) else linear)
+             for m in net.modules() if isinstance(m, (torch.nn.Conv1d, torch.nn.Linear))]
+    try:
+        with torch.no_grad():
+            net.eval()(torch.zeros(1, 1, length, device=next(net.parameters()).device))
+    finally:
+        for h in hooks:
+            h.remove()
+    return total
+
+
+def rocket_macs(rocket, length: int) -> int:
+    """Multiply-accumulates of ROCKET's transform of one univariate series: Σ over its kernels of
+    output positions × kernel length (dilated, padded as fitted), plus the ridge classifier's dot products."""
+    _, lengths, _, dilations, paddings, *_ = rocket._transformer.kernels
+    out = (length + 2 * paddings) - (lengths - 1) * dilations
+    ridge = rocket.estimator_.coef_.size
+    return int(np.sum(out * lengths)) + int(ridge)
 
 
 def average_ranks(acc: np.ndarray) -> np.ndarray:

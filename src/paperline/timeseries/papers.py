@@ -6,6 +6,10 @@ KDCT, KDCR), the experiment's steps: paperline.timeseries.kdctime, data: the UCR
 (paperline.timeseries.build). The paper's own accuracy tables were not readable here; `reference` holds
 what the spec could confirm: the speed claim from the abstract and InceptionTime's and ROCKET's
 published per-dataset accuracies (their authors' result files) for the bundled datasets.
+
+Embedded epochs: 200. With the reference's fixed batch of 64, an epoch of a small UCR training split is
+one or two optimiser steps, so the 40 epochs that suited the old min(n/10, 64) batch left even the
+teacher untrained (GunPoint 0.933, ArrowHead 0.446 at 40 epochs; docs/papers/kdctime.md).
 """
 
 from paperline.core.papers import Dataset, Paper, Param, common_params, hook
@@ -33,7 +37,7 @@ PAPER = Paper(
     description="KDCTime on a UCR dataset: validate, InceptionTime teacher (ParallelFor), soft labels, "
                 "calibration, student, ROCKET baseline, accuracy and inference time, register, promote",
     # kfp.local trains two members at once on 2 cores: one torch thread each
-    embedded={"epochs": 40, "members": 5, "rocket_kernels": 10000, "threads": 1},
+    embedded={"epochs": 200, "members": 5, "rocket_kernels": 10000, "threads": 1},
     full_scale={"epochs": 1500, "members": 5, "rocket_kernels": 10000},
     pipeline_params={**common_params("data/ucr", "paperline-kdctime",
                                      "UCR archive folder: <name>/<name>_TRAIN.ts and _TEST.ts (or .tsv)"),
