@@ -51,10 +51,10 @@ def test_the_params_text_a_component_gets_reads_back_to_the_same_config_and_run_
 
     paper = get_paper("mv-softmax")
     values = {**{k: p.default for k, p in paper.parameters().items()}, "epochs": "3.0", "milestones": "[0.5, 0.9]",
-              "adaptive": "false", "data_rev": "v2", "data_repo": "/somewhere"}
+              "adaptive": "true", "data_rev": "v2", "data_repo": "/somewhere"}
     cfg, name = paper.configure(params_text(values))
-    assert (cfg.epochs, cfg.milestones, cfg.adaptive, cfg.head) == (3, [0.5, 0.9], False, "mv_am")
-    assert name == "mv-softmax adaptive=False epochs=3 milestones=0.5,0.9 data@v2"
+    assert (cfg.epochs, cfg.milestones, cfg.adaptive, cfg.head) == (3, [0.5, 0.9], True, "mv_am")
+    assert name == "mv-softmax adaptive=True epochs=3 milestones=0.5,0.9 data@v2"
     assert paper.display_name({}) == "mv-softmax"
     assert paper.configure(params_text(values) + "\nepochs=5")[0].epochs == 5  # a later line wins (search)
     with pytest.raises(ConfigError, match="unknown parameter 'alpha'"):

@@ -54,6 +54,6 @@ def test_the_run_name_says_what_differs_from_the_defaults_and_the_data_rev():
             ("mv-softmax", {}, "mv-softmax"),
             ("mv-softmax", {"head": "arcface", "seed": "1", "data_rev": "v3", "data_path": "/x"},
              "mv-softmax head=arcface seed=1 data@v3"),
-            ("kdctime", {"dataset": "Coffee", "members": 2, "epochs": "40"}, "kdctime dataset=Coffee members=2"),
+            ("kdctime", {"dataset": "Coffee", "members": 2, "epochs": "200"}, "kdctime dataset=Coffee members=2"),
             ("swing", {"engine": "spark", "index_root": "s3://b/i"}, "swing engine=spark")]:
         assert get_paper(paper).display_name(values) == want

@@ -36,9 +36,13 @@ def test_train_evaluate_index_register_promote_chain(tiny_dataset, tmp_path, hom
     assert data.metadata["data_md5"] and data.metadata["data_uri"].startswith("file://")
 
     model, tmetrics = dsl.Model(uri=str(tmp_path / "train" / "model")), dsl.Metrics(uri=str(tmp_path / "tm"))
+    treport = dsl.HTML(uri=str(tmp_path / "train" / "report"))
     run_id = train_face.python_func(paper="mv-softmax", params=params_text(TINY_CFG), dataset=data,
-                                    kfp_run_id="job-42", image_size=112, model=model, metrics=tmetrics)
+                                    kfp_run_id="job-42", image_size=112, model=model, metrics=tmetrics,
+                                    report=treport)
     assert model.metadata["mlflow_run_id"] == run_id and "loss" in tmetrics.metadata
+    assert {"target_cosine", "hard_share", "probe_mean_norm", "impostor_cosine"} <= set(tmetrics.metadata)
+    assert "collapse diagnostics" in (tmp_path / "train" / "report").read_text()
 
     vectors = dsl.Dataset(uri=str(tmp_path / "emb" / "embeddings"))
     embed_face.python_func(dataset=data, model=model, run_id=run_id, image_size=112, embeddings=vectors)

@@ -79,6 +79,7 @@ def diagnose(run, history: list[dict], cfg: FaceTrainConfig, work: Path, report_
         last = {k: history[-1][k] for k in ("loss", "train_accuracy", "target_cosine", "hard_share",
                                            "probe_mean_norm", "impostor_cosine") if k in history[-1]}
         extra = f"<p><b>warning:</b> {html.escape(warning)}</p>" if warning else ""
+        Path(report_path).parent.mkdir(parents=True, exist_ok=True)
         Path(report_path).write_text(report_html("Training: collapse diagnostics", [png.read_bytes()], last, extra))
     return warning
 
