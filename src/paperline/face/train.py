@@ -59,12 +59,18 @@ def face_embedder(config: dict) -> FaceEmbedder:
     return FaceEmbedder(net, config["input_size"], config)
 
 
-def to_uint8_nchw(images: np.ndarray, size: int) -> torch.Tensor:
-    """uint8 (N,H,W,3) -> uint8 (N,3,size,size); kept as bytes so a batch copy moves 4x less."""
+def resized(images: np.ndarray, size: int) -> np.ndarray:
+    """uint8 (N,H,W,3) at size × size (area interpolation); unchanged when already that size."""
     if images.ndim != 4 or images.shape[-1] != 3:
         raise DataError(f"expected images of shape (N,H,W,3), got {images.shape}")
-    if images.shape[1] != size:
-        images = np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+    if images.shape[1] == size:
+        return images
+    return np.stack([cv2.resize(im, (size, size), interpolation=cv2.INTER_AREA) for im in images])
+
+
+def to_uint8_nchw(images: np.ndarray, size: int) -> torch.Tensor:
+    """uint8 (N,H,W,3) -> uint8 (N,3,size,size); kept as bytes so a batch copy moves 4x less."""
+    images = resized(images, size)
     return torch.from_numpy(np.ascontiguousarray(images)).permute(0, 3, 1, 2).contiguous()
 
 
@@ -279,8 +285,11 @@ def train_face(images: np.ndarray, labels: np.ndarray, cfg: FaceTrainConfig, wor
 
 
 def diagnosed(trainer, images: np.ndarray, impostors=None, validate=None) -> Callable[[], dict]:
-    """What a face trainer measures after each epoch, in eval mode: the probe diagnostics, then `validate`."""
-    probe = images[probe_indices(len(images))]
+    """What a face trainer measures after each epoch, in eval mode: the probe diagnostics, then `validate`.
+    The probe and impostor images are resized to the network's input once, not every epoch."""
+    size = trainer.cfg.input_size
+    probe = resized(images[probe_indices(len(images))], size)
+    impostors = tuple(resized(side, size) for side in impostors) if impostors else None
 
     def after_epoch() -> dict:
         model = trainer.embedder()
