@@ -1,4 +1,5 @@
-"""The `paperline` command: list, data build, run, compile, submit, upload, schedule, runs, promote, report."""
+"""The `paperline` command: list, data build, run, compile, submit, upload, schedule, runs, promote, report,
+index query, subtitles."""
 
 from __future__ import annotations
 
@@ -299,6 +300,25 @@ def main():  # pragma: no cover
     app()
 
 
+
+
+@app.command()
+def subtitles(video: Path = typer.Option(..., "--video", help="A video file with burned-in subtitles (MP4, MKV, ...)"),
+              out: Path = typer.Option(..., "--out", "-o", help="SRT file to write"),
+              fps: float = typer.Option(5.0, help="Frames sampled per second"),
+              engine: str = typer.Option("rapidocr", help="OCR engine: rapidocr or tesseract"),
+              lang: str = typer.Option("eng", help="tesseract languages, e.g. eng or chi_sim+eng")):
+    """Burned-in subtitles to an SRT by OCR: the weak-asr pipeline's OCR stage on one video."""
+    try:
+        from paperline.asr.ocr import OCRSettings, extract, write_subtitles
+
+        ex = extract(video, OCRSettings(fps=fps, engine=engine, tesseract_lang=lang))
+        write_subtitles(ex, out)
+        top, bottom = ex.band
+        typer.echo(f"{video}: {len(ex.segments)} subtitles -> {out}; {ex.ocr_calls} OCR calls on {ex.frames} "
+                   f"sampled frames (band rows {top}-{bottom}); {ex.duration / ex.timings['total_s']:.0f}x real time")
+    except PaperlineError as e:
+        _fail(e)
 
 
 @index_app.command("query")

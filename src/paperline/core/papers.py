@@ -166,8 +166,10 @@ FAMILY_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _declarations():
-    """Every module that declares papers: <family>/papers.py and <family>/papers/<paper>.py."""
-    for fam in sorted(p for p in pkgutil.iter_modules([str(FAMILY_ROOT)]) if p.ispkg):
+    """Every module that declares papers: <family>/papers.py and <family>/papers/<paper>.py, in the
+    shelf's family order (so are the datasets' listings)."""
+    families = [p for p in pkgutil.iter_modules([str(FAMILY_ROOT)]) if p.ispkg]
+    for fam in sorted(families, key=lambda p: (ORDER.index(p.name) if p.name in ORDER else 99, p.name)):
         try:
             mod = importlib.import_module(f"paperline.{fam.name}.papers")
         except ModuleNotFoundError as e:
