@@ -36,7 +36,7 @@ KFP_TYPES = {int: "NUMBER_INTEGER", float: "NUMBER_DOUBLE", bool: "BOOLEAN", str
 
 
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
-                                   "jd-landmark", "lapa", "kdctime", "swing"])
+                                   "jd-landmark", "lapa", "kdctime", "swing", "weak-asr"])
 def test_dag_matches_golden_and_every_parameter_is_a_typed_documented_input(tmp_path, paper):
     spec = next(yaml.safe_load_all(compile_pipeline(paper, tmp_path).read_text()))
     got = dag_structure(spec)
@@ -75,6 +75,22 @@ def test_kdctime_fans_the_teacher_members_out_in_a_parallel_for(tmp_path):
     # and ROCKET on validate-ucr
     assert "validate-ucr" in tasks["plan-teacher"]["dependentTasks"]
     assert "validate-ucr" in tasks["fit-rocket"]["dependentTasks"]
+
+
+def test_weak_asr_fans_ocr_and_ablations_out_and_asks_gpus_only_for_training(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_GPUS", "1")
+    spec = next(yaml.safe_load_all(compile_pipeline("weak-asr", tmp_path).read_text()))
+    tasks = spec["root"]["dag"]["tasks"]
+    loops = {name: t for name, t in tasks.items() if name.startswith("for-loop")}
+    bodies = {list(spec["components"][t["componentRef"]["name"]]["dag"]["tasks"])[0]:
+              t["parameterIterator"]["items"]["inputParameter"] for t in loops.values()}
+    assert bodies == {"ocr-subtitles": "pipelinechannel--plan-ocr-shards-Output",
+                      "train-ablation": "pipelinechannel--plan-ablations-Output"}
+    assert "validate-videos" in tasks["plan-ocr-shards"]["dependentTasks"]
+    assert "validate-videos" in tasks["train-target-only"]["dependentTasks"]
+    executors = spec["deploymentSpec"]["executors"]
+    gpu = {name for name, e in executors.items() if "nvidia.com/gpu" in json.dumps(e)}
+    assert gpu == {"exec-filter-weak", "exec-train-weak-asr", "exec-train-target-only", "exec-train-ablation"}
 
 
 def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):

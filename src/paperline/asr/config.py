@@ -17,6 +17,7 @@ class VideoDataConfig:
     videos: int = param(40, "number of MP4 videos")
     cues_per_video: int = param(14, "spoken sentences per video")
     english_share: float = param(0.15, "share of videos in English (the rest Mandarin)")
+    vocabulary: int = param(120, "Mandarin characters the sentences draw from (one per toned syllable; at most 294)")
     width: int = param(640, "frame width")
     height: int = param(360, "frame height")
     fps: int = param(25, "video frame rate")
@@ -50,3 +51,90 @@ class VideoDataConfig:
         except ValueError:
             raise ConfigError(f"target_speakers must be three integers like 4,1,2, got {self.target_speakers!r}") \
                 from None
+
+
+@dataclass
+class ASRConfig:
+    """weak-asr's parameters: OCR, cutting, filtering, the model and its two trainings."""
+    # OCR (paperline.asr.ocr)
+    ocr_fps: float = param(5.0, "frames sampled per second for subtitle OCR")
+    ocr_engine: str = param("rapidocr", "OCR engine: rapidocr (PP-OCR ONNX) or tesseract")
+    ocr_shards: int = param(2, "shards of videos the OCR step fans out over (a ParallelFor)")
+    # align and cut (paperline.asr.cut)
+    pad: float = param(0.2, "seconds of audio added on both sides of a subtitle span before VAD trimming")
+    min_seconds: float = param(0.5, "shortest utterance kept")
+    max_seconds: float = param(20.0, "longest utterance kept")
+    # filters (paperline.asr.filters)
+    script: str = param("Hans", "script the target language is written in (Hans: Chinese characters)")
+    filter_rate: bool = param(True, "drop segments whose characters per second fall outside [min_rate, max_rate]")
+    min_rate: float = param(1.5, "fewest characters per second of speech")
+    max_rate: float = param(10.0, "most characters per second of speech")
+    filter_vad: bool = param(True, "drop segments whose VAD speech ratio is below min_speech_ratio")
+    min_speech_ratio: float = param(0.5, "least voiced share of a subtitle's span")
+    filter_agreement: bool = param(True, "tier segments by the seed model's CTC alignment confidence")
+    strong_confidence: float = param(0.5, "confidence at or above which a segment is 'strong'")
+    weak_confidence: float = param(0.2, "confidence at or above which a segment is 'weak' (below: dropped)")
+    filter_rounds: int = param(2, "seed-model rounds: train on what is kept, score, re-filter")
+    pretrain_tiers: str = param("strong,weak", "tiers the model is pre-trained on")
+    # model (paperline.asr.model)
+    d_model: int = param(144, "Conformer width")
+    blocks: int = param(2, "Conformer blocks")
+    heads: int = param(4, "attention heads")
+    kernel: int = param(15, "depthwise convolution kernel of the convolution module")
+    dropout: float = param(0.1, "dropout")
+    spec_augment: bool = param(True, "SpecAugment: 2 frequency masks (≤10 bins) and 2 time masks (≤20 frames)")
+    beam: int = param(8, "CTC prefix beam width for decoding (1: greedy)")
+    # training (paperline.asr.train)
+    seed_epochs: int = param(12, "epochs of each seed-model round")
+    pretrain_epochs: int = param(16, "epochs of pre-training on the weak corpus")
+    finetune_epochs: int = param(12, "epochs of fine-tuning on the target train split")
+    target_epochs: int = param(28, "epochs of the target-only baseline (same steps budget as pretrain+finetune)")
+    batch_size: int = param(16, "utterances per step")
+    lr: float = param(1e-3, "peak AdamW learning rate of pre-training and target-only (one-cycle)")
+    finetune_lr: float = param(2e-4, "peak learning rate of fine-tuning")
+    weight_decay: float = param(1e-4, "AdamW weight decay")
+    ablations: str = param("no-rate,no-vad,no-agreement,hours=0.5",
+                           "extra pre-train + fine-tune runs: a filter switched off, or a share of the weak hours")
+    seed: int = param(0, "seed of weights, shuffling and SpecAugment")
+    device: str = param("auto", "auto, cpu or cuda")
+    threads: int = param(1, "torch CPU threads (kfp.local runs two training steps at once on 2 cores)")
+
+    def check(self) -> None:
+        from paperline.asr.ocr import ENGINES
+
+        if self.ocr_engine not in ENGINES:
+            raise ConfigError(f"ocr_engine must be one of {', '.join(ENGINES)}, got {self.ocr_engine!r}")
+        if self.ocr_shards < 1 or self.filter_rounds < 1:
+            raise ConfigError("ocr_shards and filter_rounds must be >= 1")
+        if not 0 <= self.weak_confidence <= self.strong_confidence <= 1:
+            raise ConfigError(f"need 0 <= weak_confidence <= strong_confidence <= 1, got {self.weak_confidence} and "
+                              f"{self.strong_confidence}")
+        if not 0 < self.min_rate < self.max_rate or not 0 < self.min_seconds < self.max_seconds:
+            raise ConfigError("need 0 < min_rate < max_rate and 0 < min_seconds < max_seconds")
+        if self.d_model % self.heads:
+            raise ConfigError(f"d_model ({self.d_model}) must be a multiple of heads ({self.heads})")
+        unknown = set(self.tiers) - {"strong", "weak"}
+        if unknown or not self.tiers:
+            raise ConfigError(f"pretrain_tiers must name strong and/or weak, got {self.pretrain_tiers!r}")
+        for a in self.ablation_list:
+            if a not in ABLATIONS and not (a.startswith("hours=") and _share(a) is not None):
+                raise ConfigError(f"unknown ablation {a!r}: use {', '.join(ABLATIONS)} or hours=<share in (0, 1)>")
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        return tuple(t.strip() for t in self.pretrain_tiers.split(",") if t.strip())
+
+    @property
+    def ablation_list(self) -> list[str]:
+        return [a.strip() for a in self.ablations.split(",") if a.strip()]
+
+
+ABLATIONS = ("no-rate", "no-vad", "no-agreement")
+
+
+def _share(a: str) -> float | None:
+    try:
+        v = float(a.partition("=")[2])
+    except ValueError:
+        return None
+    return v if 0 < v < 1 else None

@@ -50,11 +50,11 @@ def pinyin_of(text: str) -> str:
 
 class Sentences:
     """Seeded sentence sampler: Mandarin of `min_chars`-`max_chars` characters with Zipf-like
-    character frequencies, English of 3-7 words."""
+    character frequencies over the first `vocabulary` characters (0: all), English of 3-7 words."""
 
-    def __init__(self, seed: int, min_chars: int = 4, max_chars: int = 10):
+    def __init__(self, seed: int, min_chars: int = 4, max_chars: int = 10, vocabulary: int = 0):
         self.rng = np.random.default_rng(seed)
-        self.chars = [c for c, _ in mandarin_vocabulary()]
+        self.chars = [c for c, _ in mandarin_vocabulary()][: vocabulary or None]
         w = 1.0 / np.arange(1, len(self.chars) + 1) ** 0.6
         self.weights = w / w.sum()
         self.min_chars, self.max_chars = min_chars, max_chars

@@ -196,14 +196,16 @@ def write_jsonl(rows: list[dict], path: str | Path) -> None:
     tmp.rename(path)
 
 
-def read_jsonl(path: str | Path) -> list[dict]:
+def read_jsonl(path: str | Path, required: tuple[str, ...] = ("utt_id", "audio_path", "start", "end", "text")
+               ) -> list[dict]:
+    """Rows of a JSONL file, each checked for the `required` fields (the weak manifest's by default)."""
     rows = []
     for n, line in _lines(Path(path)):
         try:
             row = json.loads(line)
         except json.JSONDecodeError as e:
             raise DataError(f"{path}:{n}: not JSON ({e.msg})") from None
-        missing = [k for k in ("utt_id", "audio_path", "start", "end", "text") if k not in row]
+        missing = [k for k in required if k not in row] if isinstance(row, dict) else ["an object"]
         if missing:
             raise DataError(f"{path}:{n}: missing {', '.join(missing)}")
         rows.append(row)

@@ -38,6 +38,7 @@ class OCRSettings:
     min_confidence: float = 0.5     # readings below it count as no text
     min_frames: int = 2             # shortest segment, in sampled frames
     tesseract_lang: str = "eng"
+    threads: int = 0                # ffmpeg's and onnxruntime's threads (0: their default, every core)
 
     def check(self) -> None:
         if self.engine not in ENGINES:
@@ -81,7 +82,7 @@ def quiet_rapidocr() -> None:
 
 
 @cache
-def _rapid(detect: bool):
+def _rapid(detect: bool, threads: int = 0):
     """One engine per mode: in rapidocr 3.10 a per-call use_det=False sticks to the engine."""
     from rapidocr import RapidOCR
 
@@ -89,14 +90,17 @@ def _rapid(detect: bool):
     # the detector sees the lower half at its own size (by default it scales the short side up to 736)
     params = ({"Det.limit_type": "max", "Det.limit_side_len": 960, "Global.use_cls": False} if detect
               else {"Global.use_det": False, "Global.use_cls": False})
+    if threads > 0:
+        params["EngineConfig.onnxruntime.intra_op_num_threads"] = threads
+        params["EngineConfig.onnxruntime.inter_op_num_threads"] = 1
     engine = RapidOCR(params=params)
     quiet_rapidocr()
     return engine
 
 
-def detect_boxes(frame: np.ndarray) -> list[tuple[int, int, int, int]]:
+def detect_boxes(frame: np.ndarray, threads: int = 0) -> list[tuple[int, int, int, int]]:
     """Text boxes (x0, y0, x1, y1) that rapidocr's detector finds in a frame."""
-    result = _rapid(True)(_bgr(frame), use_rec=False)
+    result = _rapid(True, threads)(_bgr(frame), use_rec=False)
     boxes = getattr(result, "boxes", None)
     if boxes is None:
         return []
@@ -109,7 +113,7 @@ def _bgr(frame: np.ndarray) -> np.ndarray:
 
 def recognize(crop: np.ndarray, settings: OCRSettings) -> tuple[str, float]:
     if settings.engine == "rapidocr":
-        result = _rapid(False)(_bgr(crop))
+        result = _rapid(False, settings.threads)(_bgr(crop))
         texts, scores = getattr(result, "txts", None) or (), getattr(result, "scores", None) or ()
         if not texts:
             return "", 0.0
@@ -134,13 +138,14 @@ def _tesseract(crop: np.ndarray, lang: str) -> tuple[str, float]:
     return " ".join(words), float(np.mean(confs)) if confs else 0.0
 
 
-def find_band(samples: list[np.ndarray], width: int, offset: int, height: int) -> tuple[int, int] | None:
+def find_band(samples: list[np.ndarray], width: int, offset: int, height: int, threads: int = 0
+              ) -> tuple[int, int] | None:
     """(top, bottom) frame rows of the subtitle band: horizontally centred boxes at the modal vertical
     position over the sampled lower halves (a channel name or a ticker sits elsewhere). `offset`: the
     row the lower half starts at."""
     rows = []
     for frame in samples:
-        for x0, y0, x1, y1 in detect_boxes(frame):
+        for x0, y0, x1, y1 in detect_boxes(frame, threads):
             if abs((x0 + x1) / 2 - width / 2) < 0.12 * width and x1 - x0 > y1 - y0:
                 rows.append((y0 + offset, y1 + offset))
     if not rows:
@@ -237,7 +242,7 @@ def clean(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def extract(path: str | Path, settings: OCRSettings | None = None, threads: int = 0) -> Extraction:
+def extract(path: str | Path, settings: OCRSettings | None = None) -> Extraction:
     """Subtitle segments of one video, in one decoding pass: the first `band_seconds` of sampled lower
     halves are held to place the band, then read with the rest as they stream. Fails, naming the file,
     when no subtitle band is found there."""
@@ -249,9 +254,9 @@ def extract(path: str | Path, settings: OCRSettings | None = None, threads: int 
     t0 = time.perf_counter()
     info = probe(path)
     offset = info.height // 2
-    stream = frames(path, settings.fps, info, lower_half=True, threads=threads)
+    stream = frames(path, settings.fps, info, lower_half=True, threads=settings.threads)
     window = [f for _, f in itertools.islice(stream, int(settings.band_seconds * settings.fps))]
-    band = find_band(band_samples(window, settings.band_frames), info.width, offset, info.height)
+    band = find_band(band_samples(window, settings.band_frames), info.width, offset, info.height, settings.threads)
     if band is None:
         stream.close()
         raise DataError(f"{path}: no subtitles found (no centred text in the lower half of the first "

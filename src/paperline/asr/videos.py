@@ -233,7 +233,7 @@ def build_videos_dataset(out: str | Path, cfg: VideoDataConfig) -> dict:
         if shutil.which(tool) is None:
             raise ConfigError(f"{tool} is not installed (`make system` installs it)")
     rng = np.random.default_rng(cfg.seed)
-    text = Sentences(cfg.seed)
+    text = Sentences(cfg.seed, vocabulary=cfg.vocabulary)
     voices = speakers(rng, cfg.video_speakers, VIDEO_VARIANTS, "V")
     faults = dict.fromkeys(FAULTS, 0)
     seconds, cues = 0.0, 0
