@@ -1,7 +1,8 @@
 """weak-asr components: validate, plan the OCR shards, OCR a shard (a ParallelFor), align and cut,
-filter (with its seed-model rounds), pre-train + fine-tune (the main run and each ablation),
-target-only, evaluate (logic: paperline.asr.corpus_stages and paperline.asr.stages); register and
-promote are the shared ones (components/platform.py)."""
+filter (with its seed-model rounds), pre-train + fine-tune (the main run), the other systems of the
+comparison (the ablations and target-only, a ParallelFor), evaluate (logic:
+paperline.asr.corpus_stages and paperline.asr.stages); register and promote are the shared ones
+(components/platform.py)."""
 
 from typing import List, NamedTuple
 
@@ -112,8 +113,9 @@ def train_weak_asr(paper: str, params: str, dataset: Input[Dataset], corpus: Inp
 
 
 @component
-def plan_ablations(paper: str, params: str) -> List[str]:
-    """The ablation runs the ParallelFor fans out over (config `ablations`)."""
+def plan_variants(paper: str, params: str) -> List[str]:
+    """The systems the comparison's ParallelFor fans out over: the ablations (config `ablations`) and
+    the target-only baseline."""
     from paperline.core.errors import task_errors
 
     with task_errors():
@@ -121,49 +123,31 @@ def plan_ablations(paper: str, params: str) -> List[str]:
 
         cfg = get_paper(paper).configure(params)[0]
         cfg.check()
-        return cfg.ablation_list
+        return [*cfg.ablation_list, "target-only"]
 
 
 @gpu_component
-def train_ablation(paper: str, params: str, dataset: Input[Dataset], corpus: Input[Dataset], scored: Input[Dataset],
-                   variant: str, model: Output[Model], metrics: Output[Metrics]):
-    """Pre-train + fine-tune with one filter switched off, or on a share of the weak hours."""
+def train_variant(paper: str, params: str, dataset: Input[Dataset], corpus: Input[Dataset], scored: Input[Dataset],
+                  variant: str, model: Output[Model], metrics: Output[Metrics]):
+    """One system of the comparison: target-only, or pre-train + fine-tune with one filter switched
+    off or on a share of the weak hours."""
     from paperline.core.errors import task_errors
 
     with task_errors():
-        import os
-
         from paperline.asr import stages
         from paperline.core.papers import get_paper
 
         cfg = get_paper(paper).configure(params)[0]
-        pretrained = os.path.join(os.path.dirname(model.path), "pretrained.pt")
-        info = stages.pretrain_finetune(dataset.path, corpus.path, scored.path, cfg, variant, model.path, pretrained)
+        info = stages.train_variant(dataset.path, corpus.path, scored.path, cfg, variant, model.path)
         model.metadata.update(info)
         for k, v in info.items():
             if isinstance(v, (int, float)):
                 metrics.log_metric(k, float(v))
 
 
-@gpu_component
-def train_target_only(paper: str, params: str, dataset: Input[Dataset], model: Output[Model],
-                      metrics: Output[Metrics]):
-    """The baseline: the same model from scratch on the target train split only."""
-    from paperline.core.errors import task_errors
-
-    with task_errors():
-        from paperline.asr import stages
-        from paperline.core.papers import get_paper
-
-        cfg = get_paper(paper).configure(params)[0]
-        for k, v in stages.train_target_only(dataset.path, cfg, model.path).items():
-            if isinstance(v, (int, float)):
-                metrics.log_metric(k, float(v))
-
-
 @component
 def evaluate_asr(paper: str, params: str, dataset: Input[Dataset], scored: Input[Dataset], main: Input[Model],
-                 pretrained: Input[Model], target_only: Input[Model], ablations: Input[List[Model]], run_id: str,
+                 pretrained: Input[Model], variants: Input[List[Model]], run_id: str,
                  metrics: Output[Metrics], report: Output[HTML], summary: Output[Markdown]
                  ) -> NamedTuple("EvalOutputs", metric=float, eval_md5=str):
     """CER of every system on the target test split, the weak-label audit and the plots (HTML for the
@@ -181,11 +165,13 @@ def evaluate_asr(paper: str, params: str, dataset: Input[Dataset], scored: Input
 
         cfg = get_paper(paper).configure(params)[0]
         out = os.path.join(os.path.dirname(report.path), "evaluation")
-        hours = lambda m: m.metadata.get("weak_hours")  # noqa: E731
-        systems = [(stages.MAIN, main.path, hours(main)), ("weak-pretrain zero-shot", pretrained.path, None),
-                   ("target-only", target_only.path, 0.0),
-                   *((f"{a.metadata['variant']} + finetune", a.path,
-                      hours(a) if a.metadata["variant"].startswith("hours=") else None) for a in ablations)]
+        by_name = {v.metadata["variant"]: v for v in variants}
+        systems = [(stages.MAIN, main.path, main.metadata.get("weak_hours")),
+                   ("weak-pretrain zero-shot", pretrained.path, None),
+                   ("target-only", by_name["target-only"].path, 0.0),
+                   *((f"{name} + finetune", None if v.metadata.get("same_as") else v.path,
+                      v.metadata.get("weak_hours") if name.startswith("hours=") else None)
+                     for name, v in by_name.items() if name != "target-only")]
         with failing_run(run_id):
             m = stages.evaluate(dataset.path, scored.path, systems, cfg, out, run_id)
         to_kfp(out, m, metrics, report, summary)

@@ -1,7 +1,7 @@
 """weak-asr (arXiv:2008.01300): ingest videos + target set → validate → OCR the burned-in subtitles
 (a ParallelFor over shards of videos) → align and cut the weak corpus → filter (rate, VAD, seed-model
-agreement, with seed rounds) → pre-train + fine-tune (the main run) → the ablations (a ParallelFor)
-and the target-only baseline → evaluate (CER of each, label audit) → register → promote."""
+agreement, with seed rounds) → pre-train + fine-tune (the main run) → the ablations and the
+target-only baseline (a ParallelFor) → evaluate (CER of each, label audit) → register → promote."""
 
 from typing import NamedTuple
 
@@ -12,10 +12,9 @@ from paperline.components.asr import (
     evaluate_asr,
     filter_weak,
     ocr_subtitles,
-    plan_ablations,
     plan_ocr_shards,
-    train_ablation,
-    train_target_only,
+    plan_variants,
+    train_variant,
     train_weak_asr,
     validate_videos,
 )
@@ -42,24 +41,20 @@ def pipeline(p) -> Outputs:
     main = train_weak_asr(paper=PAPER.name, params=p.params, dataset=files, corpus=cut.outputs["corpus"],
                           scored=scored.outputs["scored"], kfp_run_id=dsl.PIPELINE_JOB_ID_PLACEHOLDER)
     cluster.gpu_step(main)
-    target = train_target_only(paper=PAPER.name, params=p.params, dataset=files).after(checked)
-    cluster.gpu_step(target)
-    plan = plan_ablations(paper=PAPER.name, params=p.params).after(checked)
+    plan = plan_variants(paper=PAPER.name, params=p.params).after(checked)
     with dsl.ParallelFor(plan.output) as variant:
-        ablation = train_ablation(paper=PAPER.name, params=p.params, dataset=files, corpus=cut.outputs["corpus"],
-                                  scored=scored.outputs["scored"], variant=variant)
-        cluster.gpu_step(ablation)
+        other = train_variant(paper=PAPER.name, params=p.params, dataset=files, corpus=cut.outputs["corpus"],
+                              scored=scored.outputs["scored"], variant=variant)
+        cluster.gpu_step(other)
     evaluated = evaluate_asr(paper=PAPER.name, params=p.params, dataset=files, scored=scored.outputs["scored"],
                              main=main.outputs["model"], pretrained=main.outputs["pretrained"],
-                             target_only=target.outputs["model"],
-                             ablations=dsl.Collected(ablation.outputs["model"]), run_id=main.outputs["Output"])
+                             variants=dsl.Collected(other.outputs["model"]), run_id=main.outputs["Output"])
     registered = register_model(model=main.outputs["model"], run_id=main.outputs["Output"],
                                 model_name=p.model_name, metric=evaluated.outputs["metric"],
                                 eval_md5=evaluated.outputs["eval_md5"])
     promoted = promote_model(model_name=p.model_name, version=registered.output, dataset=files)
     for side_effect in (main, evaluated, registered, promoted):
         side_effect.set_caching_options(False)
-    for task in (data, checked, shards, ocr, cut, scored, main, target, plan, ablation, evaluated, registered,
-                 promoted):
+    for task in (data, checked, shards, ocr, cut, scored, main, plan, other, evaluated, registered, promoted):
         cluster.cluster_task(task)
     return Outputs(evaluated.outputs["metric"], main.outputs["Output"], registered.output, promoted.output)

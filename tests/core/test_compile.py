@@ -85,12 +85,12 @@ def test_weak_asr_fans_ocr_and_ablations_out_and_asks_gpus_only_for_training(tmp
     bodies = {list(spec["components"][t["componentRef"]["name"]]["dag"]["tasks"])[0]:
               t["parameterIterator"]["items"]["inputParameter"] for t in loops.values()}
     assert bodies == {"ocr-subtitles": "pipelinechannel--plan-ocr-shards-Output",
-                      "train-ablation": "pipelinechannel--plan-ablations-Output"}
+                      "train-variant": "pipelinechannel--plan-variants-Output"}
     assert "validate-videos" in tasks["plan-ocr-shards"]["dependentTasks"]
-    assert "validate-videos" in tasks["train-target-only"]["dependentTasks"]
+    assert "validate-videos" in tasks["plan-variants"]["dependentTasks"]
     executors = spec["deploymentSpec"]["executors"]
     gpu = {name for name, e in executors.items() if "nvidia.com/gpu" in json.dumps(e)}
-    assert gpu == {"exec-filter-weak", "exec-train-weak-asr", "exec-train-target-only", "exec-train-ablation"}
+    assert gpu == {"exec-filter-weak", "exec-train-weak-asr", "exec-train-variant"}
 
 
 def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):

@@ -23,7 +23,7 @@ from paperline.core.checkpoint import load_model, save_model
 from paperline.core.digest import Digest
 from paperline.core.errors import DataError
 from paperline.core.figures import figure, to_png
-from paperline.core.reports import markdown_table, write_evaluation
+from paperline.core.reports import html_table, markdown_table, write_evaluation
 
 METRIC = "cer"
 MAIN = "weak-pretrain+finetune"
@@ -60,12 +60,14 @@ def pretrain_finetune(root: str | Path, corpus_dir: str | Path, scored_dir: str 
     cfg.check()
     out = Path(finetuned).parent / "work"
     rows = weak_rows(scored_dir, cfg, variant)
+    share = variant_config(cfg, variant)[1]
+    epochs = max(1, round(cfg.pretrain_epochs / share))  # a share of the hours gets as many steps, not fewer
     target = read_aishell(Path(root) / "target", "train").utterances
     t0 = time.perf_counter()
     weak = load_clips(utterances(corpus_dir, rows))
     vocab = Vocab.from_texts(r["text"] for r in rows)
     name = variant or "full"
-    model, h1 = train(weak, vocab, cfg, cfg.pretrain_epochs, cfg.lr, out / "work-pretrain", desc=f"pre-train {name}",
+    model, h1 = train(weak, vocab, cfg, epochs, cfg.lr, out / "work-pretrain", desc=f"pre-train {name}",
                       on_epoch=_prefixed(on_epoch, "pretrain_"))
     save_model(with_vocab(model, vocab), pretrained, conformer_ctc)
     clips = load_clips(target)
@@ -76,10 +78,35 @@ def pretrain_finetune(root: str | Path, corpus_dir: str | Path, scored_dir: str 
     save_model(with_vocab(model, grown), finetuned, conformer_ctc)
     info = {"variant": name, "weak_utterances": len(rows), "weak_hours": weak.seconds / 3600,
             "target_utterances": len(target), "vocab_pretrain": len(vocab), "vocab_finetune": len(grown),
-            "pretrain_loss": h1[-1]["loss"], "finetune_loss": h2[-1]["loss"], "train_s": time.perf_counter() - t0}
+            "pretrain_epochs": epochs, "pretrain_loss": h1[-1]["loss"], "finetune_loss": h2[-1]["loss"],
+            "pretrain_utterances_per_second": h1[-1].get("images_per_second", 0.0), "train_s": time.perf_counter() - t0}
     print(f"{name}: pre-trained on {len(rows)} weak utterances ({info['weak_hours']:.3f} h), fine-tuned on "
           f"{len(target)} target utterances in {info['train_s']:.0f} s", flush=True)
     return info
+
+
+def same_as_main(scored_dir: str | Path, cfg: ASRConfig, variant: str) -> bool:
+    """Whether a variant would pre-train on exactly the main run's rows: then it is the main run's
+    model (same data, same seed), and is not trained twice."""
+    if variant_config(cfg, variant)[1] < 1:
+        return False
+    return [r["utt_id"] for r in weak_rows(scored_dir, cfg, variant)] == [r["utt_id"] for r in
+                                                                          weak_rows(scored_dir, cfg, "")]
+
+
+def train_variant(root, corpus_dir, scored_dir, cfg: ASRConfig, variant: str, model_path: str | Path) -> dict:
+    """One run of the comparison: the target-only baseline, or an ablation (pre-train + fine-tune);
+    an ablation whose rows equal the main run's is recorded as the main run's (`same_as`)."""
+    if variant == "target-only":
+        return train_target_only(root, cfg, model_path)
+    if same_as_main(scored_dir, cfg, variant):
+        Path(model_path).parent.mkdir(parents=True, exist_ok=True)
+        Path(model_path).write_text(json.dumps({"variant": variant, "same_as": MAIN}))
+        print(f"{variant}: keeps exactly the rows of the main run (its filter drops nothing the others do not): "
+              "its model is the main run's, not trained again", flush=True)
+        return {"variant": variant, "same_as": MAIN}
+    pretrained = Path(model_path).parent / "pretrained.pt"
+    return pretrain_finetune(root, corpus_dir, scored_dir, cfg, variant, model_path, pretrained)
 
 
 def _prefixed(on_epoch, prefix: str):
@@ -190,7 +217,8 @@ def figures(systems: dict, hours: list[tuple[float, float]]) -> dict[str, bytes]
 def evaluate(root: str | Path, scored_dir: str | Path, systems: list[tuple[str, str, float | None]],
              cfg: ASRConfig, out_dir: str | Path, run_id: str) -> dict:
     """CER (corpus-level, beam search) on the target test split of each (name, model file, weak hours)
-    system, the first being the main one; the weak-label audit; the figures; logged to the main run."""
+    system, the first being the main one (a system without a file, None, is the main one's model);
+    the weak-label audit; the figures; logged to the main run."""
     digest = Digest()
     for p in sorted((Path(root) / "target").rglob("*")):
         if p.is_file() and ("test" in p.parts or p.suffix == ".txt"):
@@ -198,7 +226,7 @@ def evaluate(root: str | Path, scored_dir: str | Path, systems: list[tuple[str, 
     md5 = digest.hexdigest()
     cers, rows, hours = {}, [], []
     for name, path, h in systems:
-        cer, total, _ = test_cer(path, root, cfg.beam)
+        cer, total, _ = test_cer(path or systems[0][1], root, cfg.beam)
         cers[name] = cer
         rows.append([name, f"{cer:.4f}", total.substitutions, total.deletions, total.insertions, total.reference])
         if h is not None:
@@ -207,10 +235,11 @@ def evaluate(root: str | Path, scored_dir: str | Path, systems: list[tuple[str, 
     info = audit(root, scored_dir)
     metrics = {METRIC: cers[main], **{"cer_" + _key(k): v for k, v in cers.items() if k != main},
                "weak_hours": systems[0][2] or 0.0, **info}
-    table = markdown_table("CER on the target test split", ["system", "CER", "S", "D", "I", "reference chars"], rows)
+    columns = ["system", "CER", "S", "D", "I", "reference chars"]
     title = f"weak-asr: CER of weak pre-training + fine-tuning, target-only and the ablations (beam {cfg.beam})"
-    files = write_evaluation(out_dir, title, metrics, md5, figures(cers, hours), extra_md=table,
-                             extra_html=table.replace("\n", "<br>"))
+    files = write_evaluation(out_dir, title, metrics, md5, figures(cers, hours),
+                             extra_md=markdown_table("CER on the target test split", columns, rows),
+                             extra_html=html_table("CER on the target test split", columns, rows))
     experiments.log_evaluation(run_id, metrics, md5, files)
     print("CER on the target test split: " + ", ".join(f"{k} {v:.4f}" for k, v in cers.items()), flush=True)
     return {**metrics, "eval_data_md5": md5}
