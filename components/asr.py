@@ -123,7 +123,7 @@ def plan_variants(paper: str, params: str) -> List[str]:
 
         cfg = get_paper(paper).configure(params)[0]
         cfg.check()
-        return [*cfg.ablation_list, "target-only"]
+        return ["target-only", *cfg.ablation_list]  # first: it overlaps the ablations on a 2-worker local run
 
 
 @gpu_component

@@ -47,7 +47,8 @@ def rows():
 
 
 def test_filters_tier_with_reasons_and_switch_off():
-    cfg = ASRConfig(strong_confidence=0.8, weak_confidence=0.3)
+    # confidences of the rows the other filters keep: 0.9 and 0.4 -> median 0.65; strong >= 0.78, weak >= 0.325
+    cfg = ASRConfig(strong_ratio=1.2, weak_ratio=0.5)
     got = [(r["subset"], r["drop_reason"]) for r in filters.assign(rows(), cfg)]
     assert got == [("strong", ""), ("weak", ""), ("drop", "script"), ("drop", "script"), ("drop", "rate"),
                    ("drop", "vad")]
@@ -58,8 +59,9 @@ def test_filters_tier_with_reasons_and_switch_off():
 def test_filters_are_monotone():
     kept = lambda **kw: {i for i, r in enumerate(filters.assign(rows(), ASRConfig(**kw)))  # noqa: E731
                          if r["subset"] != "drop"}
-    for lo, hi in ((0.5, 0.3), (0.3, 0.05)):   # lowering the confidence bar never removes a kept row
-        assert kept(weak_confidence=lo, strong_confidence=0.8) <= kept(weak_confidence=hi, strong_confidence=0.8)
+    for lo, hi in ((1.0, 0.5), (0.5, 0.1)):   # lowering the confidence bar never removes a kept row
+        assert kept(weak_ratio=lo, strong_ratio=1.2) <= kept(weak_ratio=hi, strong_ratio=1.2)
+    assert kept(weak_ratio=1.0, strong_ratio=1.2) < kept(weak_ratio=0.5, strong_ratio=1.2)
     assert kept(min_rate=2.0, max_rate=5.0) <= kept(min_rate=1.0, max_rate=20.0)  # stricter bounds never add
 
 

@@ -6,7 +6,7 @@ from support.cli import full_log, open_home, run_cli
 pytestmark = pytest.mark.e2e
 
 TINY = {"ocr_shards": 2, "d_model": 32, "blocks": 1, "heads": 2, "seed_epochs": 1, "pretrain_epochs": 1,
-        "finetune_epochs": 1, "target_epochs": 1, "filter_rounds": 1, "weak_confidence": 0.0,
+        "finetune_epochs": 1, "target_epochs": 1, "filter_rounds": 1, "weak_ratio": 0.0,
         "ablations": "no-vad,hours=0.5", "beam": 2, "model_name": "weak-asr-e2e"}
 
 

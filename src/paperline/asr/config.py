@@ -72,8 +72,9 @@ class ASRConfig:
     filter_vad: bool = param(True, "drop segments whose VAD speech ratio is below min_speech_ratio")
     min_speech_ratio: float = param(0.5, "least voiced share of a subtitle's span")
     filter_agreement: bool = param(True, "tier segments by the seed model's CTC alignment confidence")
-    strong_confidence: float = param(0.5, "confidence at or above which a segment is 'strong'")
-    weak_confidence: float = param(0.2, "confidence at or above which a segment is 'weak' (below: dropped)")
+    strong_ratio: float = param(1.0, "confidence, as a multiple of the median over the segments the other "
+                                     "filters keep, at or above which a segment is 'strong'")
+    weak_ratio: float = param(0.3, "... at or above which it is 'weak' (below: dropped)")
     filter_rounds: int = param(2, "seed-model rounds: train on what is kept, score, re-filter")
     pretrain_tiers: str = param("strong,weak", "tiers the model is pre-trained on")
     # model (paperline.asr.model)
@@ -106,9 +107,8 @@ class ASRConfig:
             raise ConfigError(f"ocr_engine must be one of {', '.join(ENGINES)}, got {self.ocr_engine!r}")
         if self.ocr_shards < 1 or self.filter_rounds < 1:
             raise ConfigError("ocr_shards and filter_rounds must be >= 1")
-        if not 0 <= self.weak_confidence <= self.strong_confidence <= 1:
-            raise ConfigError(f"need 0 <= weak_confidence <= strong_confidence <= 1, got {self.weak_confidence} and "
-                              f"{self.strong_confidence}")
+        if not 0 <= self.weak_ratio <= self.strong_ratio:
+            raise ConfigError(f"need 0 <= weak_ratio <= strong_ratio, got {self.weak_ratio} and {self.strong_ratio}")
         if not 0 < self.min_rate < self.max_rate or not 0 < self.min_seconds < self.max_seconds:
             raise ConfigError("need 0 < min_rate < max_rate and 0 < min_seconds < max_seconds")
         if self.d_model % self.heads:

@@ -65,16 +65,19 @@ def probe(path: str | Path) -> MediaInfo:
 
 
 def frames(path: str | Path, fps: float, info: MediaInfo | None = None, gray: bool = True, lower_half: bool = False,
-           chunk: int = 64, threads: int = 0) -> Iterator[tuple[float, np.ndarray]]:
+           chunk: int = 64, threads: int = 0, fast: bool = False) -> Iterator[tuple[float, np.ndarray]]:
     """(time, frame) sampled at `fps`, decoded by one ffmpeg process and read in chunks (a long video
     never sits in memory whole). Frame k is the picture shown at k / fps. `lower_half`: only the rows
-    from the middle down (where subtitles are), cropped by ffmpeg. `threads`: ffmpeg's (0: its choice)."""
+    from the middle down (where subtitles are), cropped by ffmpeg. `threads`: ffmpeg's (0: its choice).
+    `fast`: frames no other frame refers to are not decoded, nor deblocked (a sampled frame may be the
+    nearest decoded one, a frame or two early); 1.8x faster decoding of H.264 here."""
     info = info or probe(path)
     channels = 1 if gray else 3
     height = info.height - info.height // 2 if lower_half else info.height
     size = info.width * height * channels
     vf = f"fps={fps}:round=down" + (f",crop={info.width}:{height}:0:{info.height // 2}" if lower_half else "")
-    cmd = [tool("ffmpeg"), "-v", "error", "-nostdin", "-threads", str(threads), "-i", str(path), "-vf", vf,
+    skip = ["-skip_frame", "noref", "-skip_loop_filter", "all"] if fast else []
+    cmd = [tool("ffmpeg"), "-v", "error", "-nostdin", "-threads", str(threads), *skip, "-i", str(path), "-vf", vf,
            "-f", "rawvideo", "-pix_fmt", "gray" if gray else "bgr24", "-"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     k = 0

@@ -32,13 +32,14 @@ class OCRSettings:
     engine: str = "rapidocr"
     band_frames: int = 6            # frames the text detector looks at to place the band
     band_seconds: float = 60.0      # ... chosen among the first seconds of the video
-    change: float = 0.2             # share of the band's text mask that must change to read it again
+    change: float = 0.35            # share of the band's text mask that must change to read it again
     min_ink: float = 0.0015         # share of the band that must look like text to be read at all
     merge_similarity: float = 0.8   # normalised similarity that keeps two readings in one segment
     min_confidence: float = 0.5     # readings below it count as no text
     min_frames: int = 2             # shortest segment, in sampled frames
     tesseract_lang: str = "eng"
     threads: int = 0                # ffmpeg's and onnxruntime's threads (0: their default, every core)
+    fast_decode: bool = True        # skip decoding non-reference frames (paperline.asr.media.frames)
 
     def check(self) -> None:
         if self.engine not in ENGINES:
@@ -175,6 +176,15 @@ def changed(mask: np.ndarray, ref: np.ndarray | None, share: float) -> bool:
     return union > 0 and np.count_nonzero(mask ^ ref) / union > share
 
 
+def text_columns(crop: np.ndarray, mask: np.ndarray, margin: int = 16) -> np.ndarray:
+    """The band cut to the columns its text occupies (plus a margin): recognition time grows with the
+    width of what it reads, and a subtitle rarely spans the whole frame."""
+    cols = np.flatnonzero(mask.any(0))
+    if not len(cols):
+        return crop
+    return crop[:, max(0, cols[0] - margin): cols[-1] + 1 + margin]
+
+
 def band_samples(window: list[np.ndarray], n: int) -> list[np.ndarray]:
     """The `n` frames of the window with the most text-like ink in their centre (evenly spaced
     candidates): the detector looks where a subtitle most likely is."""
@@ -204,7 +214,7 @@ def read_band(stream, band: tuple[int, int], offset: int, settings: OCRSettings
         if np.count_nonzero(stable) < settings.min_ink * stable.size:
             ref, last = None, ("", 0.0)
         elif changed(stable, ref, settings.change):
-            last, ref = recognize(crop, settings), stable
+            last, ref = recognize(text_columns(crop, stable), settings), stable
             calls += 1
         readings.append(Reading(t, *last))
     return readings, calls, n
@@ -254,7 +264,7 @@ def extract(path: str | Path, settings: OCRSettings | None = None) -> Extraction
     t0 = time.perf_counter()
     info = probe(path)
     offset = info.height // 2
-    stream = frames(path, settings.fps, info, lower_half=True, threads=settings.threads)
+    stream = frames(path, settings.fps, info, lower_half=True, threads=settings.threads, fast=settings.fast_decode)
     window = [f for _, f in itertools.islice(stream, int(settings.band_seconds * settings.fps))]
     band = find_band(band_samples(window, settings.band_frames), info.width, offset, info.height, settings.threads)
     if band is None:
