@@ -106,3 +106,19 @@ def test_bad_videos_fail_naming_the_file(tmp_path, case, tiny_videos):
                         "-c:v", "libx264", "-pix_fmt", "yuv420p", str(path)], check=True)
         with pytest.raises(DataError, match=f"{case}.mp4: no subtitles found"):
             extract(path)
+
+
+def test_an_ocr_shard_skips_and_counts_videos_whose_subtitles_are_never_found(tiny_videos, tmp_path):
+    from paperline.asr.config import ASRConfig
+    from paperline.asr.corpus_stages import ocr_shard
+
+    root, _, _ = tiny_videos
+    data = tmp_path / "data"
+    (data / "videos").mkdir(parents=True)
+    (data / "videos" / "a.mp4").write_bytes((root / "videos" / "v0001.mp4").read_bytes())
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=320x240:r=10:d=3", "-c:v",
+                    "libx264", "-pix_fmt", "yuv420p", str(data / "videos" / "b.MP4")], check=True)
+    stats = ocr_shard(data, 0, ASRConfig(ocr_shards=1), tmp_path / "out")
+    assert stats["videos"] == 1 and stats["no_subtitles"] == 1 and stats["segments"] > 0
+    assert json.loads((tmp_path / "out" / "stats.json").read_text())["skipped"] == ["b.MP4"]
+    assert (tmp_path / "out" / "srt" / "a.srt").is_file()
