@@ -16,7 +16,6 @@ from paperline.asr.formats import (
     Utterance,
     manifest_to_utterances,
     read_jsonl,
-    utterances_to_manifest,
     write_jsonl,
     write_kaldi,
 )
@@ -150,7 +149,3 @@ def filter_corpus(corpus_dir: str | Path, cfg: ASRConfig, out: str | Path) -> di
     c = filters.counts(filters.assign(rows, cfg))
     kept_rows = [r for r in filters.assign(rows, cfg) if r["subset"] in cfg.tiers]
     return {**c, "kept": len(kept_rows), "kept_hours": sum(r["duration"] for r in kept_rows) / 3600}
-
-
-def to_manifest(utts: list[Utterance], root) -> list[dict]:
-    return utterances_to_manifest(utts, root)

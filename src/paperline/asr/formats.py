@@ -16,7 +16,7 @@ no transcript) are skipped and counted; anything malformed is an error naming th
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperline.asr.media import VIDEO_SUFFIXES
@@ -239,7 +239,3 @@ def read_sidecar_videos(folder: str | Path) -> tuple[Corpus, list[Path]]:
             utts.append(Utterance(f"{video.stem}-{i:05d}", str(video), " ".join(cue.text.split()), cue.start, cue.end,
                                   video.stem))
     return Corpus(utts), need_ocr
-
-
-def as_dicts(utts: list[Utterance]) -> list[dict]:
-    return [asdict(u) for u in utts]

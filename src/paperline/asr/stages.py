@@ -39,10 +39,11 @@ def variant_config(cfg: ASRConfig, variant: str) -> tuple[ASRConfig, float]:
     return replace(cfg, **{flag: False}), 1.0
 
 
-def weak_rows(scored_dir: str | Path, cfg: ASRConfig, variant: str) -> list[dict]:
-    """The rows a variant pre-trains on, in a seeded order when it takes a share of the hours."""
+def weak_rows(scored_dir: str | Path, cfg: ASRConfig, variant: str, rows: list[dict] | None = None) -> list[dict]:
+    """The rows a variant pre-trains on, in a seeded order when it takes a share of the hours
+    (`rows`: the scored table, when the caller has read it already)."""
     vcfg, share = variant_config(cfg, variant)
-    rows = filters.kept(read_jsonl(Path(scored_dir) / "scored.jsonl"), vcfg)
+    rows = filters.kept(rows if rows is not None else read_jsonl(Path(scored_dir) / "scored.jsonl"), vcfg)
     if share < 1:
         order = np.random.default_rng(cfg.seed).permutation(len(rows))
         rows = [rows[i] for i in sorted(order[: max(1, int(round(share * len(rows))))])]
@@ -90,8 +91,9 @@ def same_as_main(scored_dir: str | Path, cfg: ASRConfig, variant: str) -> bool:
     model (same data, same seed), and is not trained twice."""
     if variant_config(cfg, variant)[1] < 1:
         return False
-    return [r["utt_id"] for r in weak_rows(scored_dir, cfg, variant)] == [r["utt_id"] for r in
-                                                                          weak_rows(scored_dir, cfg, "")]
+    scored = read_jsonl(Path(scored_dir) / "scored.jsonl")
+    ids = lambda v: [r["utt_id"] for r in weak_rows(scored_dir, cfg, v, scored)]  # noqa: E731
+    return ids(variant) == ids("")
 
 
 def train_variant(root, corpus_dir, scored_dir, cfg: ASRConfig, variant: str, model_path: str | Path) -> dict:
