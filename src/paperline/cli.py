@@ -1,5 +1,5 @@
 """The `paperline` command: list, data build, run, compile, submit, upload, schedule, runs, promote, report,
-index query, subtitles."""
+index query, subtitles, track."""
 
 from __future__ import annotations
 
@@ -317,6 +317,32 @@ def subtitles(video: Path = typer.Option(..., "--video", help="A video file with
         top, bottom = ex.band
         typer.echo(f"{video}: {len(ex.segments)} subtitles -> {out}; {ex.ocr_calls} OCR calls on {ex.frames} "
                    f"sampled frames (band rows {top}-{bottom}); {ex.duration / ex.timings['total_s']:.0f}x real time")
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def track(video: Path = typer.Option(..., "--video", help="A video file (MP4, AVI, ... through OpenCV)"),
+          box: str = typer.Option(..., "--box", help="The target in the first frame: x,y,w,h (1-based, as OTB)"),
+          model: str = typer.Option("models:/paperline-pts-tracking@champion", "--model",
+                                    help="Registered model (models:/NAME@alias or /VERSION) or a model file"),
+          out: Path = typer.Option(..., "--out", "-o", help="Boxes file to write (OTB groundtruth_rect.txt format)"),
+          annotated: Optional[Path] = typer.Option(None, "--annotated", help="Also write the video with the boxes"),
+          masks: Optional[Path] = typer.Option(None, "--masks", help="Also write the masks, a PNG per frame, here")):
+    """Track one target through a video with the PTS tracker: one box per frame."""
+    try:
+        from paperline.tracker.track import parse_box, track_video
+
+        parse_box(box)  # a malformed box fails before the registry is asked
+        if model.startswith("models:/"):
+            from paperline.core.promotion import model_artifact
+
+            model_file = model_artifact(model)
+        else:
+            model_file = Path(model)
+        n = track_video(video, box, model_file, out, annotated, masks)
+        typer.echo(f"{video}: {n} frames tracked -> {out}" + (f", {annotated}" if annotated else "")
+                   + (f", masks in {masks}" if masks else ""))
     except PaperlineError as e:
         _fail(e)
 

@@ -1,1 +1,2 @@
-"""Visual object tracking (planned). Named `tracker`, not `tracking`, so it is never confused with MLflow."""
+"""Visual object tracking: PTS (prediction-tracking-segmentation). Named `tracker`, not `tracking`, so it
+is never confused with MLflow."""

@@ -1,0 +1,151 @@
+"""The Siamese tracker, with PTS's prediction switchable part by part.
+
+Per frame: (1) the camera homography from the previous frame (`camera`); (2) the Kalman filter
+carried through it and predicted (`kalman`), or, without the filter, the last centre carried
+through the homography (camera only) or kept (SiamMask); (3) a search crop centred on that
+prediction, larger when the prediction is uncertain (`dynamic`: the crop grows by
+`kappa * position std / exemplar side`, at most `max_growth` times, at the same scale, so the
+response map grows instead of blurring); (4) the response with a cosine window centred on the
+prediction, the peak refined on a 4x bicubic upsampling (SiamFC); with the Kalman filter on,
+positions outside its chi-square `gate` are not taken (a look-alike elsewhere); (5) the box: the
+centre from the peak, the size eased towards the mask's extent; with the filter on, a peak below
+`occlusion_ratio` times the running mean of accepted peaks counts as occlusion (a relative test:
+the score of a visible target drifts with its appearance): no update, the filter coasts on its
+prediction for up to `coast_frames` frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from paperline.tracker.crops import crop, exemplar_side, paste_mask, to_tensor
+from paperline.tracker.model import STRIDE, SiamMaskNet, cell_offset, response_size
+from paperline.tracker.predictor import BoxKalman, apply_homography, camera_motion, to_gray
+
+UPSAMPLE = 4
+
+
+class SiameseTracker:
+    masks = True
+
+    def __init__(self, model: SiamMaskNet, settings: dict, camera: bool = True, kalman: bool = True,
+                 dynamic: bool = True):
+        self.model, self.s = model.eval(), settings
+        self.E, self.I = model.config["exemplar"], model.config["instance"]
+        self.camera, self.kalman, self.dynamic = camera, kalman, dynamic and kalman
+        self.last_mask: np.ndarray | None = None
+        self.last_score = 0.0
+        self.search_side = 0.0
+
+    @torch.inference_mode()
+    def init(self, frame: np.ndarray, box) -> None:
+        x, y, w, h = (float(v) for v in box)
+        self.center, self.size = np.array([x + w / 2, y + h / 2]), np.array([w, h])
+        self.border = frame.reshape(-1, 3).mean(0)
+        z = crop(frame, self.center, self._side(), self.E, self.border)
+        self.kernel = self.model.template(to_tensor([z]))
+        self.prev_gray = to_gray(frame) if self.camera else None
+        self.kf = BoxKalman(box) if self.kalman else None
+        self.coasted = 0
+        self.reference = None  # the running mean of accepted peak scores
+
+    def _side(self) -> float:
+        return exemplar_side(self.size[0], self.size[1], self.s["context"])
+
+    def box(self) -> np.ndarray:
+        return np.array([self.center[0] - self.size[0] / 2, self.center[1] - self.size[1] / 2, *self.size])
+
+    def predict(self, frame: np.ndarray) -> tuple[np.ndarray, float]:
+        """Where to search and how uncertain that is (position std in pixels; 0 without the filter)."""
+        H = None
+        if self.camera:
+            gray = to_gray(frame)
+            H = camera_motion(self.prev_gray, gray, self.box(), self.s["min_inliers"])
+            self.prev_gray = gray
+        if self.kf is not None:
+            if H is not None:
+                self.kf.warp(H)
+            self.kf.predict()
+            return self.kf.center, self.kf.position_std()
+        if H is not None:
+            return apply_homography(H, self.center), 0.0
+        return self.center.copy(), 0.0
+
+    @torch.inference_mode()
+    def update(self, frame: np.ndarray) -> np.ndarray:
+        s = self.s
+        center, std = self.predict(frame)
+        s_z = self._side()
+        instance = self.I
+        if self.dynamic and std > 0:
+            growth = float(np.clip(1 + s["kappa"] * std / s_z, 1, s["max_growth"]))
+            instance = self.I + 2 * STRIDE * int(round((growth - 1) * self.I / (2 * STRIDE)))
+        scale = self.E / s_z  # crop pixels per frame pixel
+        side = instance / scale
+        self.search_side = side
+        x = crop(frame, center, side, instance, self.border)
+        score, mask = self.model.respond(self.kernel, to_tensor([x]))
+        score = torch.sigmoid(score[0]).numpy()
+        S = response_size(instance, self.E)
+        big, window = self._upsampled(score, S)
+        pscore = big * (1 - s["window_influence"]) + window * s["window_influence"]
+        n = big.shape[0]
+        cells = (np.arange(n) + 0.5) * S / n - 0.5  # cv2.resize's pixel-centre mapping
+        offsets = cell_offset(cells, instance, self.E) / scale  # frame pixels from the search centre
+        gated = self.kf is not None and s.get("gate", 0) > 0
+        if gated:  # a match the prediction makes implausible (a distractor) is not taken
+            pscore = np.where(self._inside_gate(center, offsets), pscore, -np.inf)
+        r, c = np.unravel_index(int(pscore.argmax()), pscore.shape)
+        cell = (cells[r], cells[c])
+        peak = float(np.clip(big[r, c], 0, 1)) if np.isfinite(pscore[r, c]) else 0.0
+        self.last_score = peak
+        found = center + np.array([offsets[c], offsets[r]])
+        if self.reference is None:
+            self.reference = peak
+        if self.kf is not None and peak < s["occlusion_ratio"] * self.reference and self.coasted < s["coast_frames"]:
+            self.coasted += 1
+            self.center = self.kf.center
+            self.size = np.clip(self.kf.size, 0.5 * self.size, 2 * self.size)
+            self.last_mask = np.zeros(frame.shape[:2], bool)
+            return self.box()
+        self.coasted = 0
+        self.reference = 0.9 * self.reference + 0.1 * peak
+        ri, ci = int(round(cell[0])), int(round(cell[1]))
+        m = torch.sigmoid(mask[0, :, min(ri, S - 1), min(ci, S - 1)]).numpy().reshape(self.model.mask_size, -1)
+        at = center + np.array([cell_offset(ci, instance, self.E), cell_offset(ri, instance, self.E)]) / scale
+        prob = paste_mask(m, at, self.E / scale, frame.shape[:2])
+        self.last_mask = prob > s["mask_threshold"]
+        self.center = found
+        ys, xs = np.nonzero(self.last_mask)
+        if len(xs) >= 4:
+            extent = np.array([xs.max() - xs.min() + 1, ys.max() - ys.min() + 1], float)
+            lr = s["size_lr"] * peak
+            self.size = (1 - lr) * self.size + lr * np.clip(extent, 0.5 * self.size, 2 * self.size)
+        self.center = np.clip(self.center, 0, [frame.shape[1] - 1, frame.shape[0] - 1])
+        self.size = np.clip(self.size, 4, [frame.shape[1], frame.shape[0]])
+        if self.kf is not None:  # a weak match pulls the filter less: its noise grows as its score falls
+            self.kf.update(self.box(), noise=1 / max(peak / self.reference, 0.1))
+            self.center = np.clip(self.kf.center, 0, [frame.shape[1] - 1, frame.shape[0] - 1])
+        return self.box()
+
+    def _inside_gate(self, center: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Response positions whose squared Mahalanobis distance to the Kalman prediction, under the
+        prediction's covariance plus the measurement noise, is within the chi-square `gate`."""
+        from paperline.tracker.predictor import STD_POSITION
+
+        cov = self.kf.cov[:2, :2] + np.eye(2) * (STD_POSITION * self.kf.mean[3]) ** 2
+        inv = np.linalg.inv(cov)
+        dx = center[0] + offsets[None, :] - self.kf.mean[0]
+        dy = center[1] + offsets[:, None] - self.kf.mean[1]
+        d2 = inv[0, 0] * dx * dx + 2 * inv[0, 1] * dx * dy + inv[1, 1] * dy * dy
+        return d2 <= self.s["gate"]
+
+    @staticmethod
+    def _upsampled(score: np.ndarray, S: int) -> tuple[np.ndarray, np.ndarray]:
+        import cv2
+
+        n = (S - 1) * UPSAMPLE + 1
+        big = cv2.resize(score, (n, n), interpolation=cv2.INTER_CUBIC)
+        hann = np.hanning(n + 2)[1:-1]
+        return big, np.outer(hann, hann) / np.outer(hann, hann).max()
