@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q --no-deps opencv-contrib-python-headless==5.0.0.93 vot-toolkit==0.9.0 attributee==0.1.9
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)

@@ -36,7 +36,7 @@ KFP_TYPES = {int: "NUMBER_INTEGER", float: "NUMBER_DOUBLE", bool: "BOOLEAN", str
 
 
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
-                                   "jd-landmark", "lapa", "kdctime", "swing", "weak-asr"])
+                                   "jd-landmark", "lapa", "kdctime", "swing", "weak-asr", "pts-tracking"])
 def test_dag_matches_golden_and_every_parameter_is_a_typed_documented_input(tmp_path, paper):
     spec = next(yaml.safe_load_all(compile_pipeline(paper, tmp_path).read_text()))
     got = dag_structure(spec)
@@ -91,6 +91,21 @@ def test_weak_asr_fans_ocr_and_ablations_out_and_asks_gpus_only_for_training(tmp
     executors = spec["deploymentSpec"]["executors"]
     gpu = {name for name, e in executors.items() if "nvidia.com/gpu" in json.dumps(e)}
     assert gpu == {"exec-filter-weak", "exec-train-weak-asr", "exec-train-variant"}
+
+
+def test_pts_tracking_fans_the_trackers_out_after_training_and_asks_a_gpu_only_to_train(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_GPUS", "1")
+    spec = next(yaml.safe_load_all(compile_pipeline("pts-tracking", tmp_path).read_text()))
+    tasks = spec["root"]["dag"]["tasks"]
+    loop = next(t for name, t in tasks.items() if name.startswith("for-loop"))
+    body = spec["components"][loop["componentRef"]["name"]]["dag"]["tasks"]
+    assert list(body) == ["track"]
+    assert loop["parameterIterator"]["items"]["inputParameter"] == "pipelinechannel--plan-trackers-Output"
+    assert {"train-siamese", "plan-trackers"} <= set(loop["dependentTasks"])
+    assert "validate-sequences" in tasks["train-siamese"]["dependentTasks"]
+    assert "evaluate-tracking" in tasks["register-model"]["dependentTasks"]
+    executors = spec["deploymentSpec"]["executors"]
+    assert {name for name, e in executors.items() if "nvidia.com/gpu" in json.dumps(e)} == {"exec-train-siamese"}
 
 
 def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):
