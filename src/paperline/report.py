@@ -12,6 +12,10 @@ NOTES = {
               "log unless data_path names a real one); the paper's offline figures were not retrievable.",
     "timeseries": "ours: the real UCR test split of {dataset}, with the run's (reduced) epochs; compare with the "
                   "reference rows of the same dataset.",
+    "asr": "ours: CER on the run's target test split (the generated AISHELL-1-layout set unless data_path names "
+           "real data); the reference rows are WenetSpeech-trained systems on AISHELL-1: orientation only.",
+    "tracker": "ours: EAO on the run's test sequences (the generated VOT-layout set unless data_path names a real "
+               "download), lengths from eao_range; the reference is SiamMask's on real VOT: orientation only.",
 }
 
 

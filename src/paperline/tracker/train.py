@@ -153,7 +153,7 @@ class SiameseTrainer(OneCycleTrainer):
             totals["loss"] += loss.item()
             for k, v in parts.items():
                 totals[k] += v
-            progress(loss=float(loss))
+            progress(loss=loss.item())
         n = self.steps_per_epoch
         return {**{k: v / n for k, v in totals.items()}, "images": n * self.cfg.batch_size}
 
