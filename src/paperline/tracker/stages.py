@@ -19,7 +19,15 @@ from paperline.core.reports import html_table, markdown_table, write_evaluation
 from paperline.tracker import metrics as M
 from paperline.tracker.config import SIAMESE, TrackerConfig
 from paperline.tracker.protocol import read_boxes, read_vot_result, track_all
-from paperline.tracker.sequences import Sequence, layout_roots, read_davis, read_frame, read_layout, read_otb
+from paperline.tracker.sequences import (
+    Sequence,
+    layout_roots,
+    read_davis,
+    read_frame,
+    read_layout,
+    read_mask,
+    read_otb,
+)
 
 METRIC = "eao"
 MAIN = "pts"
@@ -125,8 +133,6 @@ def davis_jf(truth: Truth, folder: Path) -> tuple[float, float]:
         pj, pf = [], []
         for i in range(1, len(seq) - 1):
             p = folder / "masks" / name / f"{i:05d}.png"
-            from paperline.tracker.sequences import read_mask
-
             pred = read_mask(p, 1) if p.is_file() else np.zeros(1, bool)
             gt = seq.mask(i)
             if pred.shape != gt.shape:
@@ -230,8 +236,6 @@ def strip_figure(truth: Truth, folders: dict[str, str], cfg: TrackerConfig) -> b
         im = read_frame(seq.frames[i]).copy()
         mask_file = Path(folders.get(MAIN, "")) / "masks" / seq.name / f"{i:05d}.png"
         if mask_file.is_file():
-            from paperline.tracker.sequences import read_mask
-
             m = read_mask(mask_file, 1)
             im[m] = (0.5 * im[m] + [0, 0, 127]).astype(np.uint8)
         g = truth.boxes[seq.name][i]
