@@ -8,10 +8,10 @@ prediction, larger when the prediction is uncertain (`dynamic`: the crop grows b
 response map grows instead of blurring); (4) the response with a cosine window centred on the
 prediction, the peak refined on a 4x bicubic upsampling (SiamFC); with the Kalman filter on,
 positions outside its chi-square `gate` are not taken (a look-alike elsewhere); (5) the box: the
-centre half from the peak, half from the mask's box, the size eased towards the mask's extent; with the filter on, a peak below
-`occlusion_ratio` times the running mean of accepted peaks counts as occlusion (a relative test:
-the score of a visible target drifts with its appearance): no update, the filter coasts on its
-prediction for up to `coast_frames` frames.
+centre half from the peak, half from the mask's box, the size eased towards the mask's extent; with
+the filter on, a peak below `occlusion_ratio` times the running mean of accepted peaks counts as
+occlusion (a relative test: the score of a visible target drifts with its appearance): no update,
+the filter coasts on its prediction for up to `coast_frames` frames.
 """
 
 from __future__ import annotations
