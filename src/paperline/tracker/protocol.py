@@ -54,7 +54,7 @@ def run_vot(tracker, seq: Sequence, reinit_gap: int = 5) -> tuple[list, int, flo
                 restart += 1  # no truth to start from: try the next frame
                 out.append(SKIP)
                 continue
-            tracker.init(frame, seq.boxes[i])
+            tracker.init(frame, seq.init_box(i))
             out.append(INIT)
         elif i > restart:
             t0 = time.perf_counter()
@@ -77,8 +77,8 @@ def run_ope(tracker, seq: Sequence) -> tuple[np.ndarray, list, float]:
     boxes, masks, seconds = [], [], 0.0
     for i, frame in _frames(seq):
         if i == 0:
-            tracker.init(frame, seq.boxes[0])
-            boxes.append(np.asarray(seq.boxes[0], float))
+            tracker.init(frame, seq.init_box(0))
+            boxes.append(seq.init_box(0))
             masks.append(seq.mask(0, frame.shape[:2]) if seq.masks else None)
             continue
         t0 = time.perf_counter()

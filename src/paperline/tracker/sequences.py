@@ -46,6 +46,21 @@ class Sequence:
         """The VOT protocol's truth: polygons where the layout has them, else the boxes."""
         return self.polygons if self.polygons is not None else self.boxes
 
+    def init_box(self, i: int) -> np.ndarray:
+        """The box a tracker starts from at frame i: for a polygon, pysot's `get_axis_aligned_bbox` (centred
+        on the polygon, the polygon's area, its bounding box's aspect), not the bounding box, which for
+        a turned target is up to twice too large."""
+        if self.polygons is None or not np.all(np.isfinite(self.polygons[i])):
+            return self.boxes[i].copy()
+        p = self.polygons[i].reshape(4, 2)
+        cx, cy = p.mean(0)
+        x1, y1 = p.min(0)
+        x2, y2 = p.max(0)
+        area = np.linalg.norm(p[0] - p[1]) * np.linalg.norm(p[1] - p[2])
+        s = np.sqrt(area / max((x2 - x1) * (y2 - y1), 1e-9))
+        w, h = s * (x2 - x1) + 1, s * (y2 - y1) + 1
+        return np.array([cx - w / 2, cy - h / 2, w, h])
+
     def frame(self, i: int) -> np.ndarray:
         return read_frame(self.frames[i])
 
