@@ -117,3 +117,13 @@ def test_a_missing_layout_is_named(tiny_sequences, tmp_path):
     shutil.copytree(tiny_sequences[0] / "otb", tmp_path / "otb")
     with pytest.raises(DataError, match="has no VOT sequences"):
         read_layout(tmp_path, "vot")
+
+
+def test_a_polygon_starts_a_tracker_from_its_area_not_its_bounds(tmp_path):
+    from paperline.tracker.sequences import Sequence
+
+    c, r = np.array([50.0, 40.0]), 10 * np.sqrt(2)  # a 20 x 20 square turned by 45 degrees
+    poly = np.concatenate([c + r * np.array([np.cos(a), np.sin(a)]) for a in np.arange(4) * np.pi / 2])
+    seq = Sequence("s", [], np.array([[35.86, 25.86, 28.28, 28.28]]), tmp_path / "gt", polygons=poly[None])
+    x, y, w, h = seq.init_box(0)
+    assert np.allclose([x + w / 2, y + h / 2], c) and w == pytest.approx(21.0) and h == pytest.approx(21.0)
