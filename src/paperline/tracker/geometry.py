@@ -84,13 +84,3 @@ def mask_polygon(mask: np.ndarray) -> np.ndarray:
     rect = cv2.minAreaRect(np.stack([xs, ys], 1).astype(np.float32))
     return cv2.boxPoints(rect).reshape(-1).astype(float)
 
-
-def box_mask(box, shape: tuple[int, int]) -> np.ndarray:
-    """A box filled as a mask of `shape` (h, w)."""
-    m = np.zeros(shape, bool)
-    if box is None or not np.all(np.isfinite(box)):
-        return m
-    x, y, w, h = box
-    x0, y0 = int(max(0, round(x))), int(max(0, round(y)))
-    m[y0:int(max(0, round(y + h))), x0:int(max(0, round(x + w)))] = True
-    return m

@@ -30,7 +30,6 @@ class OpenCVTracker:
     def __init__(self, name: str):
         self.name = name
         self.last_mask = None
-        self.last_score = 1.0
 
     def init(self, frame: np.ndarray, box) -> None:
         self.tracker = create(self.name)
@@ -40,7 +39,6 @@ class OpenCVTracker:
 
     def update(self, frame: np.ndarray) -> np.ndarray:
         ok, box = self.tracker.update(frame)
-        self.last_score = 1.0 if ok else 0.0
         if ok:  # a tracker that reports a loss keeps its last box: the protocol judges it by overlap
             self.box = np.array(box, float)
         return self.box.copy()

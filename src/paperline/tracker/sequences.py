@@ -24,7 +24,6 @@ from paperline.core.errors import DataError
 from paperline.tracker.geometry import mask_box, polygon_to_box
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
-VIDEO_EXTS = (".mp4", ".avi", ".mkv", ".mov", ".webm")
 
 
 @dataclass

@@ -44,8 +44,6 @@ class SiameseTracker:
         self.E, self.I = model.config["exemplar"], model.config["instance"]
         self.camera, self.kalman, self.dynamic = camera, kalman, dynamic and kalman
         self.last_mask: np.ndarray | None = None
-        self.last_score = 0.0
-        self.search_side = 0.0
 
     @torch.inference_mode()
     def init(self, frame: np.ndarray, box) -> None:
@@ -91,9 +89,7 @@ class SiameseTracker:
             growth = float(np.clip(1 + s["kappa"] * std / s_z, 1, s["max_growth"]))
             instance = self.I + 2 * STRIDE * int(round((growth - 1) * self.I / (2 * STRIDE)))
         scale = self.E / s_z  # crop pixels per frame pixel
-        side = instance / scale
-        self.search_side = side
-        x = crop(frame, center, side, instance, self.border)
+        x = crop(frame, center, instance / scale, instance, self.border)
         score, mask = self.model.respond(self.kernel, to_tensor([x]))
         score = torch.sigmoid(score[0]).numpy()
         S = response_size(instance, self.E)
@@ -114,7 +110,6 @@ class SiameseTracker:
             redetect = True
         cell = (cells[r], cells[c])
         peak = float(np.clip(big[r, c], 0, 1)) if np.isfinite(pscore[r, c]) else 0.0
-        self.last_score = peak
         found = center + np.array([offsets[c], offsets[r]])
         if redetect:
             self.kf = BoxKalman([found[0] - self.size[0] / 2, found[1] - self.size[1] / 2, *self.size])

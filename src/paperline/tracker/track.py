@@ -70,7 +70,7 @@ def track_video(video: Path, box_text: str, model_file: Path, out: Path, annotat
     """Writes `out` (OTB `groundtruth_rect.txt` format: 1-based `x,y,w,h` per frame, the first line
     the given box), and optionally the annotated video and the masks (PNG per frame)."""
     from paperline.core.checkpoint import load_model
-    from paperline.tracker.protocol import write_boxes, write_masks
+    from paperline.tracker.protocol import write_masks
     from paperline.tracker.sequences import read_video
 
     box = parse_box(box_text)
@@ -79,10 +79,9 @@ def track_video(video: Path, box_text: str, model_file: Path, out: Path, annotat
     if "tracking" not in model.config:
         raise DataError(f"{model_file}: not a pts-tracking model (no tracking settings in its config)")
     boxes, masks = track_frames(frames, box - [1, 1, 0, 0], model, str(video))
-    write_boxes(out, boxes, one_based=True)
-    lines = out.read_text().splitlines()
-    lines[0] = box_text.strip()  # the given box, exactly as given
-    out.write_text("\n".join(lines) + "\n")
+    rows = [box_text.strip()] + [",".join(f"{v:.2f}" for v in b + [1, 1, 0, 0]) for b in boxes[1:]]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(rows) + "\n")  # the first line is the given box, exactly as given
     if annotated is not None:
         annotate(frames, boxes, masks, annotated)
     if masks_dir is not None:
