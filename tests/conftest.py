@@ -86,6 +86,32 @@ def stop_server(proc, log) -> None:
     log.close()
 
 
+def _probe_write(port: int, proc, root: Path) -> None:
+    """One small write without the client's long 500-retry loop, so a server that cannot store fails the
+    session at once with its log and the free disk, not every S3 test after minutes of retries."""
+    import io
+    import time
+
+    import urllib3
+    from minio import Minio
+
+    probe = Minio(f"127.0.0.1:{port}", S3_KEY, S3_SECRET, secure=False, region="us-east-1",
+                  http_client=urllib3.PoolManager(retries=urllib3.Retry(total=0), timeout=10))
+    probe.make_bucket("startup-probe")
+    deadline = time.time() + 60
+    while True:
+        try:
+            probe.put_object("startup-probe", "probe", io.BytesIO(b"ok"), 2)
+            return
+        except Exception as exc:  # noqa: BLE001 - volumes may still be registering
+            if time.time() > deadline or proc.poll() is not None:
+                proc.kill()
+                free = shutil.disk_usage(root).free / 2**20
+                pytest.fail(f"SeaweedFS cannot store objects ({exc}); {free:.0f} MiB free under {root}; "
+                            f"log: {(root / 'weed.log').read_text()[-3000:]}")
+            time.sleep(0.5)
+
+
 @pytest.fixture(scope="session")
 def seaweedfs(tmp_path_factory):
     """A real SeaweedFS S3 server (`weed server -s3`) on 127.0.0.1, started once and stopped."""
@@ -110,13 +136,16 @@ def seaweedfs(tmp_path_factory):
                              f"-filer.port={ports['filer']}", "-s3", f"-s3.port={ports['s3']}",
                              f"-s3.config={root / 's3.json'}", "-master.volumeSizeLimitMB=64",
                              "-s3.port.iceberg=0", "-s3.port.lance=0", "-s3.autoCreateBucket=false",
-                             "-volume.max=300"],
+                             # SeaweedFS marks every volume read-only (500 on each write) below 1% free
+                             # disk by default: 2.5 GB on a 252 GB CI disk that may be nearly full
+                             "-volume.max=300", "-volume.minFreeSpace=64MiB"],
                             stdout=log, stderr=subprocess.STDOUT)
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     from minio import Minio
 
     client = Minio(f"127.0.0.1:{ports['s3']}", S3_KEY, S3_SECRET, secure=False, region="us-east-1")
     wait_for_server("SeaweedFS", client.list_buckets, proc, root / "weed.log", 60)
+    _probe_write(ports["s3"], proc, root)
     yield {"endpoint": endpoint, "client": client, "key": S3_KEY, "secret": S3_SECRET, "proc": proc, "root": root}
     stop_server(proc, log)
 

@@ -10,7 +10,7 @@ from paperline.core.ingest import ingest, tree_md5
 
 
 def _run(cwd, *cmd):
-    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    res = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stdout + res.stderr
     return res.stdout.strip()
 
