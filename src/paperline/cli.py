@@ -1,5 +1,5 @@
 """The `paperline` command: list, data build, run, compile, submit, upload, schedule, runs, promote, report,
-index query, subtitles, track."""
+index query, subtitles, track, sample."""
 
 from __future__ import annotations
 
@@ -343,6 +343,28 @@ def track(video: Path = typer.Option(..., "--video", help="A video file (MP4, AV
         n = track_video(video, box, model_file, out, annotated, masks)
         typer.echo(f"{video}: {n} frames tracked -> {out}" + (f", {annotated}" if annotated else "")
                    + (f", masks in {masks}" if masks else ""))
+    except PaperlineError as e:
+        _fail(e)
+
+
+@app.command()
+def sample(model: str = typer.Option("models:/paperline-giu-gan@champion", "--model",
+                                     help="Registered GIU-GAN (models:/NAME@alias or /VERSION), its folder or a "
+                                          "generator file"),
+           n: int = typer.Option(64, "-n", help="Images to generate"),
+           out: Path = typer.Option(..., "--out", "-o", help="PNG grid to write"),
+           seed: int = typer.Option(0, help="Noise seed")):
+    """Generated images from a registered GAN generator, as one PNG grid."""
+    try:
+        from paperline.gan.stages import write_grid
+
+        artifact = Path(model)
+        if model.startswith("models:/"):
+            from paperline.core.promotion import model_artifact
+
+            artifact = model_artifact(model)
+        write_grid(artifact, n, out, seed)
+        typer.echo(f"{n} images from {model} -> {out}")
     except PaperlineError as e:
         _fail(e)
 

@@ -16,6 +16,9 @@ NOTES = {
            "real data); the reference rows are WenetSpeech-trained systems on AISHELL-1: orientation only.",
     "tracker": "ours: EAO on the run's test sequences (the generated VOT-layout set unless data_path names a real "
                "download), lengths from eao_range; the reference is SiamMask's on real VOT: orientation only.",
+    "gan": "ours: FID on the run's feature extractor (a classifier trained on the same real data unless "
+           "features names Inception weights), few samples; the reference rows are Inception FID/IS on CIFAR-10 "
+           "with 50k samples: not comparable, orientation only.",
 }
 
 

@@ -36,7 +36,8 @@ KFP_TYPES = {int: "NUMBER_INTEGER", float: "NUMBER_DOUBLE", bool: "BOOLEAN", str
 
 
 @pytest.mark.parametrize("paper", ["mv-softmax", "x2-softmax", "search-softmax", "mhlr", "f2c", "poseface",
-                                   "jd-landmark", "lapa", "kdctime", "swing", "weak-asr", "pts-tracking"])
+                                   "jd-landmark", "lapa", "kdctime", "swing", "weak-asr", "pts-tracking",
+                                   "giu-gan"])
 def test_dag_matches_golden_and_every_parameter_is_a_typed_documented_input(tmp_path, paper):
     spec = next(yaml.safe_load_all(compile_pipeline(paper, tmp_path).read_text()))
     got = dag_structure(spec)
@@ -106,6 +107,22 @@ def test_pts_tracking_fans_the_trackers_out_after_training_and_asks_a_gpu_only_t
     assert "evaluate-tracking" in tasks["register-model"]["dependentTasks"]
     executors = spec["deploymentSpec"]["executors"]
     assert {name for name, e in executors.items() if "nvidia.com/gpu" in json.dumps(e)} == {"exec-train-siamese"}
+
+
+def test_giu_gan_trains_every_model_in_a_parallel_for_on_gpus_after_the_feature_extractor(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLINE_GPUS", "1")
+    spec = next(yaml.safe_load_all(compile_pipeline("giu-gan", tmp_path).read_text()))
+    tasks = spec["root"]["dag"]["tasks"]
+    loop = next(t for name, t in tasks.items() if name.startswith("for-loop"))
+    body = spec["components"][loop["componentRef"]["name"]]["dag"]["tasks"]
+    assert list(body) == ["train-gan"]
+    assert loop["parameterIterator"]["items"]["inputParameter"] == "pipelinechannel--plan-models-Output"
+    assert {"train-feature-extractor", "plan-models"} <= set(loop["dependentTasks"])
+    assert "validate-images" in tasks["train-feature-extractor"]["dependentTasks"]
+    assert "evaluate-gans" in tasks["register-model"]["dependentTasks"]
+    executors = spec["deploymentSpec"]["executors"]
+    assert {name for name, e in executors.items() if "nvidia.com/gpu" in json.dumps(e)} == {
+        "exec-train-feature-extractor", "exec-train-gan"}
 
 
 def test_swing_publishes_and_registers_only_after_evaluation(tmp_path):

@@ -114,5 +114,5 @@ def test_every_package_is_installed_and_the_root_holds_only_entry_points():
     assert found - declared == set(), f"add these to pyproject's packages: {sorted(found - declared)}"
     assert {p.name for p in (SRC / "paperline").glob("*.py")} == {"__init__.py", "cli.py", "runner.py", "report.py"}
     assert sorted(p.stem for p in (ROOT / "components").glob("*.py") if not p.stem.startswith("_")) == \
-        ["asr", "face", "landmarks", "parsing", "platform", "recsys", "timeseries", "tracker"]
+        ["asr", "face", "gan", "landmarks", "parsing", "platform", "recsys", "timeseries", "tracker"]
     assert not (SRC / "paperline" / "kfp_stub.py").exists() and (ROOT / "tests" / "support" / "kfp_stub.py").exists()

@@ -1,1 +1,1 @@
-"""Generative adversarial networks (planned: the pipeline is not built yet)."""
+"""Generative adversarial networks: GIU-GAN and its equal-size baselines (the giu-gan pipeline)."""
