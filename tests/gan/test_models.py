@@ -65,3 +65,20 @@ def test_training_is_reproducible_from_its_seed():
         t.train_epoch(0, lambda **k: None)
         runs.append(sample(t.ema, 4, 7))
     assert np.array_equal(runs[0], runs[1]) and not np.array_equal(runs[0], runs[2])
+
+
+def test_a_resumed_run_ends_with_the_weights_of_an_uninterrupted_one(tmp_path, monkeypatch):
+    from dataclasses import asdict
+
+    from paperline.core.loop import run_epochs
+
+    monkeypatch.setenv("PAPERLINE_CHECKPOINT_SECONDS", "0")
+    whole = _trainer("giu-gan")
+    run_epochs(whole, 2, {"c": 1}, tmp_path / "a")
+    first = _trainer("giu-gan")
+    run_epochs(first, 1, {"c": 1}, tmp_path / "b")
+    resumed = _trainer("giu-gan")
+    history = run_epochs(resumed, 2, {"c": 1}, tmp_path / "b")
+    assert [h["epoch"] for h in history] == [1, 2] and resumed.steps == whole.steps
+    assert np.array_equal(sample(resumed.ema, 4, 3), sample(whole.ema, 4, 3))
+    assert asdict(resumed.cfg) == asdict(whole.cfg)

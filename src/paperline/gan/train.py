@@ -141,6 +141,7 @@ class GanTrainer:
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         set_rng_state(self.rng, state["rng"])
+        self.steps = state["steps"]
 
 
 def fit_gan(name: str, images: np.ndarray, cfg: GanConfig, fid_of, work_dir, on_epoch=None):
