@@ -14,7 +14,8 @@ class Involution(nn.Module):
     kernel = conv2(ReLU(BN(conv1(x)))), one K x K kernel per group of 16 channels. The reference
     unfolds x into (B, G, Cg, K*K, H, W) and sums kernel * patches over K*K; the same sum is taken
     here tap by tap over shifted views of the zero-padded input, which needs no K*K-fold copy
-    (4x faster on the CPU; tested equal to a direct loop and to the unfold form)."""
+    (a GIU-GAN training step 1.7-2x faster on the CPU; tested equal to a direct loop and to the unfold
+    form)."""
 
     def __init__(self, channels: int, kernel_size: int = 3, stride: int = 1, group_channels: int = 16,
                  reduction: int = 4):
