@@ -43,3 +43,25 @@ def test_a_torchscript_feature_extractor_plugs_in_by_path(tmp_path):
     assert feats.shape == (50, 3) and probs.shape == (50, 3) and np.allclose(probs.sum(1), 1)
     assert fid(feats, feats) < 1e-6 and fid(feats, feats + 5) > 70
     assert "detector.pt" in ext.name
+
+
+def test_rendered_faces_and_an_unlabelled_folder_train_a_rotation_network(tmp_path):
+    from paperline.core.loop import run_epochs
+    from paperline.gan.config import FacesDataConfig, GanConfig
+    from paperline.gan.data import build_faces
+    from paperline.gan.features import ClassifierExtractor
+    from paperline.gan.formats import read_split, to_training
+    from paperline.gan.train import ClassifierTrainer
+
+    assert build_faces(tmp_path / "faces", FacesDataConfig(images=40, size=64, test_share=0.25))["images"] == 40
+    assert len(list((tmp_path / "faces" / "img_align_celeba").glob("*.jpg"))) == 40
+    train, test = read_split(tmp_path / "faces", "train"), read_split(tmp_path / "faces", "test")
+    assert len(train.images) + len(test.images) == 40 and train.labels is None and train.images.shape[1:] == (64, 64, 3)
+    cfg = GanConfig(classifier_epochs=1, image_size=64)
+    t = ClassifierTrainer(to_training(train.images, 64), None, 0, cfg)
+    run_epochs(t, 1, {}, None)
+    ext = ClassifierExtractor(t.model, t.task)
+    feats, probs = ext.both(to_training(test.images, 64))
+    assert t.task == "rotation" and probs is None and feats.shape == (len(test.images), 128)
+    assert ext.posteriors(to_training(test.images, 64)).shape == (len(test.images), 4)
+    assert ext.name == "a rotation-prediction network's features"

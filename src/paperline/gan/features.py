@@ -74,6 +74,10 @@ class ClassifierExtractor(Extractor):
         f, logits = self.model(torch.as_tensor(x, dtype=torch.float32))
         return f.numpy().astype(np.float64), F.softmax(logits, 1).numpy().astype(np.float64)
 
+    def posteriors(self, x: np.ndarray, batch: int = 256) -> np.ndarray:
+        """Its own task's class posteriors (the classes, or the four rotations)."""
+        return np.concatenate([self._run(x[i:i + batch])[1] for i in range(0, len(x), batch)])
+
 
 class TorchScriptExtractor(Extractor):
     """A TorchScript feature network such as NVIDIA's inception-2015-12-05.pt: uint8 RGB in, features

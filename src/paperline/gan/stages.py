@@ -57,9 +57,8 @@ def train_features_stage(root, cfg: GanConfig, model_path, paper: str, kfp_run_i
 
             ty = np.random.default_rng(cfg.seed).integers(0, 4, len(tx))
             tx = rotate(torch.from_numpy(tx), torch.from_numpy(ty)).numpy()
-        _, probs = ext.both(tx)
-        info = {"features_test_accuracy": float((probs.argmax(1) == ty).mean()), "features_task": trainer.task,
-                "features_train_s": history[-1]["train_seconds"]}
+        info = {"features_test_accuracy": float((ext.posteriors(tx).argmax(1) == ty).mean()),
+                "features_task": trainer.task, "features_train_s": history[-1]["train_seconds"]}
         run.log_metrics(info)
         experiments.set_tags(run.id, {"gan.features": ext.name})
     print(f"feature classifier ({trainer.task}): test accuracy {info['features_test_accuracy']:.3f}", flush=True)
