@@ -1,5 +1,6 @@
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from paperline.cli import app
@@ -37,8 +38,12 @@ def test_config_file_and_planned_paper(home, tmp_path):
     cfg.write_text("head: [not, a, string\n")
     res = runner.invoke(app, ["run", "mv-softmax", "--config", str(cfg)])
     assert res.exit_code == 2 and "not valid YAML" in res.output
-    res = runner.invoke(app, ["run", "giu-gan"])
-    assert res.exit_code == 2 and "has no pipeline yet" in res.output
+    from paperline.core.errors import ConfigError
+    from paperline.core.papers import Paper
+    from paperline.runner import _check_runs
+
+    with pytest.raises(ConfigError, match="has no pipeline yet"):  # every shelf paper runs now: a declared one
+        _check_runs(Paper("planned", "A planned paper", "0000.00000", "gan"))
 
 
 def test_data_build_writes_the_dataset(tmp_path):
