@@ -66,11 +66,19 @@ class TrackerConfig:
     mask_weight: float = param(1.0, "weight of the mask loss beside the score loss")
     # tracking (paperline.tracker.siamese)
     window_influence: float = param(0.35, "weight of the cosine window over the score map")
-    size_lr: float = param(0.3, "box size update rate, times the peak score")
+    scales: int = param(3, "search scales (SiamFC); the box's size follows the best one. 1: the size follows "
+                           "the mask's extent instead")
+    scale_step: float = param(1.0375, "size ratio between neighbouring search scales (SiamFC)")
+    scale_penalty: float = param(0.9745, "peak score factor of a scale other than the current one (SiamFC)")
+    scale_lr: float = param(0.59, "share of the best scale's size change taken per frame (SiamFC)")
+    size_lr: float = param(0.3, "with scales=1: box size update rate towards the mask's extent, times the peak")
     mask_threshold: float = param(0.3, "mask probability above which a pixel is the target")
     occlusion_ratio: float = param(0.4, "peak score, relative to the running mean of accepted peaks, below "
                                          "which the target counts as occluded (the Kalman filter coasts)")
     coast_frames: int = param(40, "frames the Kalman filter may coast without a measurement")
+    distractor: float = param(0.5, "with the Kalman filter: another match at least this share of the running peak "
+                                    "is followed with its own filter; while it crosses the target the target's "
+                                    "filter coasts, and once apart its place is not taken (0: off)")
     gate: float = param(9.21, "chi-square gate (2 dof; 9.21: 99 %) on a match's distance from the Kalman "
                                "prediction; a match outside is not taken (0: off)")
     kappa: float = param(1.0, "search growth per unit of predicted position std over the exemplar scale")
@@ -99,7 +107,10 @@ class TrackerConfig:
         for name in ("epochs", "pairs", "batch_size", "max_gap", "reinit_gap", "channels", "mask_size"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
-        for name in ("window_influence", "mask_threshold", "occlusion_ratio", "size_lr"):
+        if self.scales < 1 or self.scales % 2 == 0 or self.scale_step < 1:
+            raise ConfigError(f"scales must be odd and >= 1 and scale_step >= 1, got {self.scales}, {self.scale_step}")
+        for name in ("window_influence", "mask_threshold", "occlusion_ratio", "size_lr", "scale_penalty", "scale_lr",
+                     "distractor"):
             if not 0 <= getattr(self, name) <= 1:
                 raise ConfigError(f"{name} must lie in [0, 1], got {getattr(self, name)}")
         if self.max_growth < 1:

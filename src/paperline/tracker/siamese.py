@@ -5,13 +5,15 @@ carried through it and predicted (`kalman`), or, without the filter, the last ce
 through the homography (camera only) or kept (SiamMask); (3) a search crop centred on that
 prediction, larger when the prediction is uncertain (`dynamic`: the crop grows by
 `kappa * position std / exemplar side`, at most `max_growth` times, at the same scale, so the
-response map grows instead of blurring); (4) the response with a cosine window centred on the
-prediction, the peak refined on a 4x bicubic upsampling (SiamFC); with the Kalman filter on,
-positions outside its chi-square `gate` are not taken (a look-alike elsewhere); (5) the box: the
-centre half from the peak, half from the mask's box, the size eased towards the mask's extent; with
-the filter on, a peak below `occlusion_ratio` times the running mean of accepted peaks counts as
-occlusion (a relative test: the score of a visible target drifts with its appearance): no update,
-the filter coasts on its prediction for up to `coast_frames` frames.
+response map grows instead of blurring), at `scales` sizes (SiamFC's scale search: the scale of the
+best peak sizes the box); (4) the response with a cosine window centred on the prediction, the peak
+refined on a 4x bicubic upsampling (SiamFC); with the Kalman filter on, positions outside its
+chi-square `gate` are not taken (a look-alike elsewhere), and a second strong match is followed
+with a filter of its own (`distractor`): while the two cross the target's filter coasts, once apart
+the look-alike's place is not taken; (5) the box: the centre half from the peak, half from the
+mask's box; with the filter on, a peak below `occlusion_ratio` times the running mean of accepted
+peaks counts as occlusion (a relative test: the score of a visible target drifts with its
+appearance): no update, the filter coasts on its prediction for up to `coast_frames` frames.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from paperline.tracker.predictor import BoxKalman, apply_homography, camera_moti
 
 UPSAMPLE = 4
 MASK_SHARE = 0.5
+DISTRACTOR_MISSES = 20
+"""Frames the look-alike's filter coasts without a match before it is dropped (a crossing hides one behind
+the other for about 15)."""
+APART = 0.75
+"""A second match counts as another object from this many target sides away from the target."""
 REDETECT = 0.5
 """While coasting, a match outside the gate at least this share of the running peak is taken and the
 filter restarted there: a false occlusion decision on a clean sequence (a blurred frame) otherwise
@@ -56,6 +63,7 @@ class SiameseTracker:
         self.kf = BoxKalman(box) if self.kalman else None
         self.coasted = 0
         self.reference = None  # the running mean of accepted peak scores
+        self.distractor, self.distractor_misses = None, 0
 
     def _side(self) -> float:
         return exemplar_side(self.size[0], self.size[1], self.s["context"])
@@ -70,6 +78,10 @@ class SiameseTracker:
             gray = to_gray(frame)
             H = camera_motion(self.prev_gray, gray, self.box(), self.s["min_inliers"])
             self.prev_gray = gray
+        if self.distractor is not None:
+            if H is not None:
+                self.distractor.warp(H)
+            self.distractor.predict()
         if self.kf is not None:
             if H is not None:
                 self.kf.warp(H)
@@ -88,10 +100,15 @@ class SiameseTracker:
         if self.dynamic and std > 0:
             growth = float(np.clip(1 + s["kappa"] * std / s_z, 1, s["max_growth"]))
             instance = self.I + 2 * STRIDE * int(round((growth - 1) * self.I / (2 * STRIDE)))
-        scale = self.E / s_z  # crop pixels per frame pixel
-        x = crop(frame, center, instance / scale, instance, self.border)
-        score, mask = self.model.respond(self.kernel, to_tensor([x]))
-        score = torch.sigmoid(score[0]).numpy()
+        n_scales = int(s.get("scales", 1))  # model files from before the scale search have none
+        factors = [s.get("scale_step", 1.0) ** k for k in range(-(n_scales // 2), n_scales // 2 + 1)]
+        crops = [crop(frame, center, instance * s_z * f / self.E, instance, self.border) for f in factors]
+        scores, masks = self.model.respond(self.kernel.expand(len(factors), -1, -1, -1), to_tensor(crops))
+        scores = torch.sigmoid(scores).numpy()
+        penalty = np.array([1.0 if f == 1.0 else s.get("scale_penalty", 1.0) for f in factors])
+        k = int(np.argmax(scores.reshape(len(factors), -1).max(1) * penalty))
+        score, mask, factor = scores[k], masks[k:k + 1], factors[k]  # SiamFC: the scale of the best peak
+        scale = self.E / (s_z * factor)  # crop pixels per frame pixel
         S = response_size(instance, self.E)
         big, window = self._upsampled(score, S)
         pscore = big * (1 - s["window_influence"]) + window * s["window_influence"]
@@ -100,11 +117,22 @@ class SiameseTracker:
         offsets = cell_offset(cells, instance, self.E) / scale  # frame pixels from the search centre
         gated = self.kf is not None and s.get("gate", 0) > 0
         free = np.unravel_index(int(pscore.argmax()), pscore.shape)
+        watch = gated and s.get("distractor", 0) > 0
+        side = float(np.sqrt(self.size[0] * self.size[1]))
+        merging = False
+        if watch and self.distractor is not None:
+            dp = self.distractor.center
+            near = (center[0] + offsets[None, :] - dp[0]) ** 2 + (center[1] + offsets[:, None] - dp[1]) ** 2 \
+                < (0.5 * side) ** 2
+            merging = np.linalg.norm(dp - self.kf.center) < side
+            if not merging:  # apart: the look-alike's place is not the target's
+                pscore = np.where(near, -np.inf, pscore)
+                free = np.unravel_index(int(pscore.argmax()), pscore.shape)
         if gated:  # a match the prediction makes implausible (a distractor) is not taken
             pscore = np.where(self._inside_gate(center, offsets), pscore, -np.inf)
         r, c = np.unravel_index(int(pscore.argmax()), pscore.shape)
         redetect = False
-        if gated and self.coasted and self.reference is not None and \
+        if gated and self.coasted and not merging and self.reference is not None and \
                 big[free] >= REDETECT * self.reference and (r, c) != free:
             r, c = free  # coasting, and a strong match outside the gate: the prediction drifted, not the target
             redetect = True
@@ -113,6 +141,11 @@ class SiameseTracker:
         found = center + np.array([offsets[c], offsets[r]])
         if redetect:
             self.kf = BoxKalman([found[0] - self.size[0] / 2, found[1] - self.size[1] / 2, *self.size])
+            self.distractor, merging = None, False
+        if watch:
+            self._watch(big, center, offsets, found, side, merging)
+        if merging and self.coasted < s["coast_frames"]:
+            peak = 0.0  # the look-alike crosses the target: which one is seen is unknown, the filter coasts
         if self.reference is None:
             self.reference = peak
         if self.kf is not None and peak < s["occlusion_ratio"] * self.reference and self.coasted < s["coast_frames"]:
@@ -133,9 +166,12 @@ class SiameseTracker:
         extent = np.array([xs.max() - xs.min() + 1, ys.max() - ys.min() + 1], float) if len(xs) >= 4 else None
         # a mask much larger or smaller than the box (two look-alikes side by side, a half-hidden target)
         # says little about either: then the peak alone places the box and the size stays
+        if n_scales > 1:  # the scale search sizes the box; the mask's extent alone is the older way
+            self.size = self.size * (1 + s["scale_lr"] * (factor - 1))
         if extent is not None and np.all((extent > 0.7 * self.size) & (extent < 1.4 * self.size)):
-            lr = s["size_lr"] * peak
-            self.size = (1 - lr) * self.size + lr * extent
+            if n_scales == 1:
+                lr = s["size_lr"] * peak
+                self.size = (1 - lr) * self.size + lr * extent
             self.center = MASK_SHARE * np.array([(xs.max() + xs.min()) / 2, (ys.max() + ys.min()) / 2]) + \
                 (1 - MASK_SHARE) * found
         self.center = np.clip(self.center, 0, [frame.shape[1] - 1, frame.shape[0] - 1])
@@ -144,6 +180,33 @@ class SiameseTracker:
             self.kf.update(self.box(), noise=1 / max(peak / self.reference, 0.1))
             self.center = np.clip(self.kf.center, 0, [frame.shape[1] - 1, frame.shape[0] - 1])
         return self.box()
+
+    def _watch(self, big: np.ndarray, center: np.ndarray, offsets: np.ndarray, found: np.ndarray, side: float,
+               merging: bool):
+        """Follow the strongest other match (`APART` target sides or more from the target; while they cross,
+        the strongest near the look-alike's prediction) with its own Kalman filter."""
+        X, Y = center[0] + offsets[None, :], center[1] + offsets[:, None]
+        if merging:
+            dp = self.distractor.center
+            apart = (X - dp[0]) ** 2 + (Y - dp[1]) ** 2 < (0.5 * side) ** 2
+        else:
+            apart = (X - found[0]) ** 2 + (Y - found[1]) ** 2 > (APART * side) ** 2
+        other = np.where(apart, big, -np.inf)
+        r, c = np.unravel_index(int(other.argmax()), other.shape)
+        seen = np.isfinite(other[r, c]) and self.reference is not None and \
+            other[r, c] >= self.s.get("distractor", 0.5) * self.reference
+        if seen:
+            at = np.array([X[0, c], Y[r, 0]])
+            box = [at[0] - self.size[0] / 2, at[1] - self.size[1] / 2, *self.size]
+            if self.distractor is None:
+                self.distractor = BoxKalman(box)
+            elif np.linalg.norm(at - self.distractor.center) < side:
+                self.distractor.update(box)
+            else:
+                seen = False
+        self.distractor_misses = 0 if seen else self.distractor_misses + 1
+        if self.distractor_misses > DISTRACTOR_MISSES:
+            self.distractor, self.distractor_misses = None, 0
 
     def _inside_gate(self, center: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Response positions whose squared Mahalanobis distance to the Kalman prediction, under the

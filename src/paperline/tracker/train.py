@@ -178,8 +178,9 @@ def peak_hit_rate(model: SiamMaskNet, sampler: PairSampler, pairs: int, seed: in
 
 def tracking_settings(cfg: TrackerConfig) -> dict:
     """The tracker's settings that travel with the network in its model file."""
-    keys = ("context", "window_influence", "size_lr", "mask_threshold", "occlusion_ratio", "coast_frames",
-            "gate", "kappa", "max_growth", "min_inliers")
+    keys = ("context", "window_influence", "scales", "scale_step", "scale_penalty", "scale_lr", "size_lr",
+            "mask_threshold", "occlusion_ratio", "coast_frames", "distractor", "gate", "kappa", "max_growth",
+            "min_inliers")
     return {k: getattr(cfg, k) for k in keys}
 
 
