@@ -105,31 +105,21 @@ class SiameseTracker:
         crops = [crop(frame, center, instance * s_z * f / self.E, instance, self.border) for f in factors]
         scores, masks = self.model.respond(self.kernel.expand(len(factors), -1, -1, -1), to_tensor(crops))
         scores = torch.sigmoid(scores).numpy()
-        penalty = np.array([1.0 if f == 1.0 else s.get("scale_penalty", 1.0) for f in factors])
-        k = int(np.argmax(scores.reshape(len(factors), -1).max(1) * penalty))
-        score, mask, factor = scores[k], masks[k:k + 1], factors[k]  # SiamFC: the scale of the best peak
-        scale = self.E / (s_z * factor)  # crop pixels per frame pixel
-        S = response_size(instance, self.E)
-        big, window = self._upsampled(score, S)
-        pscore = big * (1 - s["window_influence"]) + window * s["window_influence"]
-        n = big.shape[0]
-        cells = (np.arange(n) + 0.5) * S / n - 0.5  # cv2.resize's pixel-centre mapping
-        offsets = cell_offset(cells, instance, self.E) / scale  # frame pixels from the search centre
         gated = self.kf is not None and s.get("gate", 0) > 0
-        free = np.unravel_index(int(pscore.argmax()), pscore.shape)
         watch = gated and s.get("distractor", 0) > 0
         side = float(np.sqrt(self.size[0] * self.size[1]))
-        merging = False
-        if watch and self.distractor is not None:
-            dp = self.distractor.center
-            near = (center[0] + offsets[None, :] - dp[0]) ** 2 + (center[1] + offsets[:, None] - dp[1]) ** 2 \
-                < (0.5 * side) ** 2
-            merging = np.linalg.norm(dp - self.kf.center) < side
-            if not merging:  # apart: the look-alike's place is not the target's
-                pscore = np.where(near, -np.inf, pscore)
-                free = np.unravel_index(int(pscore.argmax()), pscore.shape)
-        if gated:  # a match the prediction makes implausible (a distractor) is not taken
-            pscore = np.where(self._inside_gate(center, offsets), pscore, -np.inf)
+        merging = watch and self.distractor is not None and \
+            np.linalg.norm(self.distractor.center - self.kf.center) < side
+        maps = [self._maps(sc, instance, self.E / (s_z * f), center, gated,
+                           watch and self.distractor is not None and not merging, side)
+                for sc, f in zip(scores, factors)]
+        penalty = [1.0 if f == 1.0 else s.get("scale_penalty", 1.0) for f in factors]
+        allowed = [m[1].max() * w if np.isfinite(m[1].max()) else -np.inf for m, w in zip(maps, penalty)]
+        # SiamFC's scale search: the scale with the best peak, among the places the target may be
+        k = int(np.argmax(allowed)) if np.isfinite(max(allowed)) else n_scales // 2
+        (big, pscore, free, offsets, cells), mask, factor = maps[k], masks[k:k + 1], factors[k]
+        scale = self.E / (s_z * factor)  # crop pixels per frame pixel
+        S = response_size(instance, self.E)
         r, c = np.unravel_index(int(pscore.argmax()), pscore.shape)
         redetect = False
         if gated and self.coasted and not merging and self.reference is not None and \
@@ -180,6 +170,26 @@ class SiameseTracker:
             self.kf.update(self.box(), noise=1 / max(peak / self.reference, 0.1))
             self.center = np.clip(self.kf.center, 0, [frame.shape[1] - 1, frame.shape[0] - 1])
         return self.box()
+
+    def _maps(self, score: np.ndarray, instance: int, scale: float, center: np.ndarray, gated: bool,
+              apart: bool, side: float):
+        """One scale's response: (upsampled scores, windowed scores where the target may be, the best of
+        those before the gate, frame-pixel offsets of the cells, cell coordinates)."""
+        s = self.s
+        S = response_size(instance, self.E)
+        big, window = self._upsampled(score, S)
+        pscore = big * (1 - s["window_influence"]) + window * s["window_influence"]
+        n = big.shape[0]
+        cells = (np.arange(n) + 0.5) * S / n - 0.5  # cv2.resize's pixel-centre mapping
+        offsets = cell_offset(cells, instance, self.E) / scale  # frame pixels from the search centre
+        if apart:  # the look-alike's place is not the target's
+            dp = self.distractor.center
+            near = (center[0] + offsets[None, :] - dp[0]) ** 2 + (center[1] + offsets[:, None] - dp[1]) ** 2
+            pscore = np.where(near < (0.5 * side) ** 2, -np.inf, pscore)
+        free = np.unravel_index(int(pscore.argmax()), pscore.shape)
+        if gated:  # a match the prediction makes implausible (a distractor) is not taken
+            pscore = np.where(self._inside_gate(center, offsets), pscore, -np.inf)
+        return big, pscore, free, offsets, cells
 
     def _watch(self, big: np.ndarray, center: np.ndarray, offsets: np.ndarray, found: np.ndarray, side: float,
                merging: bool):
