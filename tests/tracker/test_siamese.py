@@ -64,7 +64,7 @@ def _tracker(**settings) -> SiameseTracker:
 
 def test_the_scale_search_follows_a_growing_target_that_a_fixed_size_loses():
     patch, scene = _patch(), _scene()
-    sizes = 32 * 1.02 ** np.arange(25)  # +64 % over 24 frames
+    sizes = 32 * 1.015 ** np.arange(31)  # +56 % over 30 frames
     frames = []
     for side in sizes:
         f = scene.copy()
@@ -77,7 +77,7 @@ def test_the_scale_search_follows_a_growing_target_that_a_fixed_size_loses():
         for f in frames[1:]:
             box = t.update(f)
         errors[scales] = abs(np.log(np.sqrt(box[2] * box[3]) / sizes[-1]))
-    assert errors[3] < 0.12 < errors[1], errors
+    assert errors[3] < 0.1 and errors[1] > 0.3, errors
 
 
 @pytest.mark.parametrize("watch", [0.5, 0.0])
