@@ -154,10 +154,10 @@ class SiameseTracker:
         self.center = found
         ys, xs = np.nonzero(self.last_mask)
         extent = np.array([xs.max() - xs.min() + 1, ys.max() - ys.min() + 1], float) if len(xs) >= 4 else None
-        # a mask much larger or smaller than the box (two look-alikes side by side, a half-hidden target)
-        # says little about either: then the peak alone places the box and the size stays
         if n_scales > 1:  # the scale search sizes the box; the mask's extent alone is the older way
             self.size = self.size * (1 + s["scale_lr"] * (factor - 1))
+        # a mask much larger or smaller than the box (two look-alikes side by side, a half-hidden target)
+        # says little about either: then the peak alone places the box (and, with one scale, the size stays)
         if extent is not None and np.all((extent > 0.7 * self.size) & (extent < 1.4 * self.size)):
             if n_scales == 1:
                 lr = s["size_lr"] * peak
