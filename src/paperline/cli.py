@@ -236,9 +236,26 @@ def schedule(paper: str = typer.Argument(..., help="Paper name"), host: Optional
 
 @app.command()
 def runs(host: Optional[str] = HOST_OPT, experiment: Optional[str] = typer.Option(None, help="Only this experiment"),
-         limit: int = typer.Option(20, help="How many, newest first")):
-    """List runs on the cluster with their state."""
+         limit: int = typer.Option(20, help="How many, newest first"),
+         local: bool = typer.Option(False, "--local", help="The local MLflow runs instead; runs left RUNNING by a "
+                                    "`paperline run` that is gone are marked KILLED first")):
+    """List runs on the cluster with their state (or, with --local, this home's MLflow runs)."""
     try:
+        if local:
+            from paperline.core import experiments
+
+            for run_id in experiments.reap_orphans():
+                typer.echo(f"marked KILLED: {run_id} (its paperline run process is gone)")
+            c = experiments.client()
+            exps = [e for e in c.search_experiments() if not experiment or e.name == experiment]
+            found = c.search_runs([e.experiment_id for e in exps], max_results=limit,
+                                  order_by=["attributes.start_time DESC"]) if exps else []
+            names = {e.experiment_id: e.name for e in exps}
+            typer.echo(f"{'MLflow run id':<34} {'state':<9} {'experiment':<16} name")
+            for r in found:
+                exp = names[r.info.experiment_id]
+                typer.echo(f"{r.info.run_id:<34} {r.info.status:<9} {exp:<16} {r.info.run_name}")
+            return
         from paperline.runner import list_runs
 
         rows = list_runs(host or "", experiment, limit)

@@ -103,13 +103,18 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
     with settings.compile_target(cluster=False):  # the embedded defaults, whatever PAPERLINE_IMAGE says
         func = load_pipeline(paper, fresh=True)
     os.environ["MLFLOW_TRACKING_URI"] = settings.tracking_uri()  # the task subprocesses inherit it
+    os.environ["PAPERLINE_RUNNER_PID"] = str(os.getpid())  # tags the MLflow run with its owner
+    from paperline.core.experiments import reap_orphans
+
+    for run_id in reap_orphans():
+        print(f"MLflow run {run_id} was left RUNNING by a paperline run that is gone: marked KILLED", flush=True)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("MLFLOW_ENABLE_LOGGED_MODEL_CREATION", "true")
     from kfp import local
 
     root = settings.home() / "kfp"
     root.mkdir(parents=True, exist_ok=True)
-    err_file = root / "last-error.txt"
+    err_file = root / f".last-error-{os.getpid()}.txt"  # one per run: two runs may share a home
     err_file.unlink(missing_ok=True)
     os.environ["PAPERLINE_ERROR_FILE"] = str(err_file)
     local.init(runner=local.SubprocessRunner(use_venv=False), pipeline_root=str(root), raise_on_error=True)
@@ -129,6 +134,7 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
         if not verbose and log.failed:
             print(log.failure_report(), flush=True)
         cause = err_file.read_text().strip().splitlines()[-1] if err_file.exists() else "see the task log"
+        err_file.unlink(missing_ok=True)
         raise PaperlineError(f"pipeline {paper.name} failed: {failure} {cause} (full log: {final_log})") from None
     outputs = {k: task.outputs[k] for k in ("accuracy", "metric", "run_id", "version", "decision", "index_uri")
                if k in task.outputs}

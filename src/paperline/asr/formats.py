@@ -22,6 +22,7 @@ from pathlib import Path
 from paperline.asr.media import VIDEO_SUFFIXES
 from paperline.asr.srt import read_srt
 from paperline.core.errors import DataError
+from paperline.core.files import inside
 
 AISHELL_TRANSCRIPT = "transcript/aishell_transcript_v0.8.txt"
 SPLITS = ("train", "dev", "test")
@@ -171,7 +172,7 @@ def read_wenetspeech(path: str | Path, subsets: tuple[str, ...] = ()) -> Corpus:
     utts, skipped = [], 0
     for i, a in enumerate(meta["audios"]):
         try:
-            audio = str(path.parent / a["path"])
+            audio = str(inside(path.parent, a["path"], f"{path}: audios[{i}].path"))
             for s in a["segments"]:
                 if subsets and not set(subsets) & set(s.get("subsets", [])):
                     skipped += 1

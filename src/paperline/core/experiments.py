@@ -15,14 +15,38 @@ from typing import Iterator
 from paperline.core import settings
 from paperline.core.errors import PaperlineError
 
+RUNNER_TAG = "paperline.runner"          # host:pid of the `paperline run` that owns a local run
+KILLED_TAG = "paperline.killed_reason"
+_READY: set[str] = set()
+
 
 def mlflow():
     os.environ.setdefault("MLFLOW_TRACKING_URI", settings.tracking_uri())
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # quiet: a download is not long work
     import mlflow as _mlflow
 
+    _ensure_sqlite_store(os.environ["MLFLOW_TRACKING_URI"])
     _mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
     return _mlflow
+
+
+def _ensure_sqlite_store(uri: str) -> None:
+    """Creates (migrates) a sqlite store under a file lock. Two processes that open a new store at once
+    both run MLflow's schema migrations, and one fails ("Online migration expected to match one row
+    ... 0 found"); once one holds the lock the other waits, then finds the schema current."""
+    if not uri.startswith("sqlite:///") or uri in _READY:
+        return
+    import fcntl
+    from pathlib import Path
+
+    db = Path(uri[len("sqlite:///"):])
+    db.parent.mkdir(parents=True, exist_ok=True)
+    with open(db.with_name(db.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+        SqlAlchemyStore(uri, str(settings.artifact_root())).engine.dispose()
+    _READY.add(uri)
 
 
 def client():
@@ -136,6 +160,10 @@ def training_run(paper: str, kfp_run_id: str, data_meta: dict, params: dict, nam
     check_reachable()
     m = mlflow()
     all_tags = {"paper": paper, **run_tags(kfp_run_id, data_meta), **(tags or {})}
+    if os.environ.get("PAPERLINE_RUNNER_PID"):  # a local run: who to ask whether it is still going
+        import socket
+
+        all_tags[RUNNER_TAG] = f"{socket.gethostname()}:{os.environ['PAPERLINE_RUNNER_PID']}"
     run = m.MlflowClient().create_run(experiment_id(paper), tags={k: str(v) for k, v in all_tags.items()},
                                       run_name=name or paper)
     handle = Run(run.info.run_id)
@@ -162,3 +190,35 @@ def failing_run(run_id: str) -> Iterator[None]:
             except Exception:  # noqa: BLE001 - the original error is the one to report
                 pass
         raise
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_orphans() -> list[str]:
+    """Local runs left RUNNING by a `paperline run` that is gone (SIGKILL, a closed terminal, a crash):
+    each is ended KILLED, with the reason as a tag. Only runs this host started are judged, by the
+    runner's pid; cluster runs have no runner tag and are left to their pipeline."""
+    import socket
+
+    c = client()
+    host = socket.gethostname()
+    ended = []
+    for exp in c.search_experiments():
+        for run in c.search_runs([exp.experiment_id], "attributes.status = 'RUNNING'", max_results=1000):
+            owner = run.data.tags.get(RUNNER_TAG, "")
+            who, _, pid = owner.rpartition(":")
+            if who != host or not pid.isdigit() or _alive(int(pid)):
+                continue
+            c.set_tag(run.info.run_id, KILLED_TAG, f"the paperline run process {pid} on {host} ended before the run "
+                      "finished (killed or crashed); found by a later run")
+            c.set_terminated(run.info.run_id, "KILLED")
+            ended.append(run.info.run_id)
+    return ended

@@ -23,3 +23,20 @@ def building_dir(out: str | Path):
         raise
     shutil.rmtree(out, ignore_errors=True)
     tmp.rename(out)
+
+
+def inside(root: str | Path, name: str, where: str) -> Path:
+    """`root / name` for a name a data file gives (a pairs line, a list entry, a JSON path); a name
+    that is absolute or climbs out of `root` (`..`, a link) is refused: a dataset never reads
+    outside its own folder."""
+    from paperline.core.errors import DataError
+
+    root = Path(root)
+    if Path(name).is_absolute() or "\\" in name or "\0" in name:
+        raise DataError(f"{where}: {name!r} is not a path inside the dataset folder {root}")
+    path = root / name
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        raise DataError(f"{where}: {name!r} points outside the dataset folder {root}") from None
+    return path

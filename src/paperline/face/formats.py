@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from paperline.core.errors import DataError
+from paperline.core.files import inside
 from paperline.face.recordio import read_face_rec
 from paperline.faceimage.formats import IMAGE_EXTS, decode_image, read_image
 
@@ -77,7 +78,10 @@ def read_pairs(pairs_path: str | Path, images_root: str | Path, check_files: boo
     pairs_path, images_root = Path(pairs_path), Path(images_root)
     if not pairs_path.is_file():
         raise DataError(f"{pairs_path}: file not found")
-    lines = pairs_path.read_text().splitlines()
+    try:
+        lines = pairs_path.read_text(encoding="utf-8-sig").splitlines()
+    except UnicodeDecodeError as e:
+        raise DataError(f"{pairs_path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
     try:
         n_folds, n = (int(v) for v in lines[0].split())
     except (ValueError, IndexError):
@@ -88,6 +92,8 @@ def read_pairs(pairs_path: str | Path, images_root: str | Path, check_files: boo
     out = []
     for k, ln in enumerate(body):
         f = ln.split()
+        for name in f[0::2] if len(f) == 4 else f[:1]:
+            inside(images_root, name, f"{pairs_path}:{k + 2}")
         try:
             fold = k // (2 * n)
             if len(f) == 3:

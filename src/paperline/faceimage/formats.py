@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 
 from paperline.core.errors import DataError
+from paperline.core.imagefile import check_complete
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 
@@ -17,6 +18,7 @@ IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
 def decode_image(data: bytes | np.ndarray, where: str, size: int | None = None) -> np.ndarray:
     """JPEG/PNG bytes -> RGB uint8; corrupt data or a wrong size raises DataError naming `where`."""
     arr = np.frombuffer(data, np.uint8) if isinstance(data, (bytes, bytearray)) else data
+    check_complete(data if isinstance(data, (bytes, bytearray)) else arr.tobytes(), where)
     img = cv2.imdecode(arr, cv2.IMREAD_COLOR) if arr.size else None
     if img is None:
         raise DataError(f"{where}: cannot decode image (corrupt or not an image)")
@@ -49,7 +51,7 @@ def read_landmarks(path: str | Path, expected: int = 106, data: bytes | None = N
     """(expected, 2) float points from a landmark file (or its bytes already read, `data`)."""
     path = Path(path)
     try:
-        vals = (path.read_bytes() if data is None else data).decode().split()
+        vals = (path.read_bytes() if data is None else data).decode("utf-8-sig").split()
         count = int(vals[0])
         pts = np.asarray([float(v) for v in vals[1:]], np.float64)
     except (ValueError, IndexError, OSError) as e:

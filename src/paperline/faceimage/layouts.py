@@ -121,7 +121,7 @@ def read_rect(path: str | Path, data: bytes | None = None) -> np.ndarray:
     """`x1 y1 x2 y2` (a file, or its bytes already read) -> int array (4,)."""
     path = Path(path)
     try:
-        vals = [int(float(v)) for v in (path.read_bytes() if data is None else data).decode().split()]
+        vals = [int(float(v)) for v in (path.read_bytes() if data is None else data).decode("utf-8-sig").split()]
     except (OSError, ValueError, UnicodeDecodeError) as e:
         raise DataError(f"{path}: not a face box file ({e})") from None
     if len(vals) != 4 or vals[2] <= vals[0] or vals[3] <= vals[1]:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from paperline.core.errors import DataError
 from paperline.core.expectations import run_suites
-from paperline.faceimage.formats import IMAGE_EXTS
+from paperline.faceimage.formats import IMAGE_EXTS, decode_image
 from paperline.faceimage.layouts import NUM_CLASSES, files_by_name, read_rect
 
 
@@ -70,7 +70,10 @@ def parsing_tables(root: str | Path, layout: str, split: str) -> dict[str, pd.Da
         "has_rect": [n in rects for n in names] if layout == "jd" else True})
     shapes, img_rows = {}, []
     for n, p in images.items():
-        img = cv2.imread(str(p), cv2.IMREAD_COLOR)
+        try:
+            img = decode_image(p.read_bytes(), str(p))
+        except DataError:
+            img = None
         shapes[n] = None if img is None else img.shape[:2]
         img_rows.append({"file": str(p), "decodes": img is not None})
     tables = {"pairing": pairing, "images": pd.DataFrame(img_rows),

@@ -68,9 +68,9 @@ def find_log(root: str | Path) -> tuple[Path, str]:
     for p in candidates:
         if p.name.lower() == "userbehavior.csv":
             return p, "userbehavior"
-        if p.name == "events.csv":
+        if p.name.lower() == "events.csv":
             return p, "retailrocket"
-        if p.suffix == ".parquet":
+        if p.suffix.lower() == ".parquet":
             return p, "parquet"
     raise DataError(f"{root}: no interaction log found (expected UserBehavior.csv, Retailrocket events.csv "
                     "or a .parquet interactions table)")
@@ -87,7 +87,7 @@ def read_log(root: str | Path) -> Log:
 
 def _first_bad_line(path: Path, ncols: int, numeric: list[int], skip_header: bool) -> str:
     """Scans the file for the first line that breaks the layout; the message names it."""
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8-sig", errors="replace") as f:
         for n, row in enumerate(csv.reader(f), start=1):
             if skip_header and n == 1:
                 continue
@@ -107,6 +107,10 @@ def _read_csv(path: Path, names: list[str], numeric: list[str], header: bool) ->
 
     if path.stat().st_size == 0:
         raise DataError(f"{path}: empty file (no interactions)")
+    with open(path, "rb") as f:
+        if f.read(2) == b"\x1f\x8b":
+            raise DataError(f"{path}: gzip-compressed, not CSV text; gunzip it first (and check it is complete: "
+                            "gzip -t)")
     types = {c: pa.int64() for c in numeric}
     types.update({c: pa.string() for c in names if c not in numeric})
     try:
@@ -151,7 +155,7 @@ def _retailrocket_categories(folder: Path) -> dict[int, int]:
 def read_retailrocket(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     names = ["timestamp", "visitorid", "event", "itemid", "transactionid"]
-    with open(path) as f:
+    with open(path, encoding="utf-8-sig", errors="replace") as f:
         head = f.readline().strip().split(",")
     if head != names:
         raise DataError(f"{path}:1: expected the Retailrocket header {','.join(names)}, found {','.join(head)[:80]}")

@@ -214,9 +214,10 @@ def find_split(root: str | Path, name: str, split: str) -> Path:
     root = Path(root)
     split = split.upper()
     for folder in (root / name, root):
+        files = {p.name.lower(): p for p in folder.iterdir() if p.is_file()} if folder.is_dir() else {}
         for ext in (".ts", ".tsv", ".txt", ""):
-            p = folder / f"{name}_{split}{ext}"
-            if p.is_file():
+            p = files.get(f"{name}_{split}{ext}".lower())
+            if p is not None:
                 return p
     raise DataError(f"{root}: no {name}_{split}.ts or .tsv (looked in {root / name} and {root})")
 
@@ -226,7 +227,7 @@ def read_split(root: str | Path, name: str, split: str, read=None) -> Split:
     it as it reads: paperline.core.digest)."""
     p = find_split(root, name, split)
     data = read(p) if read else None
-    return read_ts(p, data) if p.suffix == ".ts" else read_tsv(p, data)
+    return read_ts(p, data) if p.suffix.lower() == ".ts" else read_tsv(p, data)
 
 
 def datasets_in(root: str | Path) -> list[str]:

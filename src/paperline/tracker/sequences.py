@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 
 from paperline.core.errors import DataError
+from paperline.core.files import inside
+from paperline.core.imagefile import check_complete
 from paperline.tracker.geometry import mask_box, polygon_to_box
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp")
@@ -90,7 +92,9 @@ def read_frame(path: Path) -> np.ndarray:
 
     if not Path(path).is_file():
         raise DataError(f"{path}: frame missing")
-    img = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    data = Path(path).read_bytes()
+    check_complete(data, str(path))
+    img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR) if data else None
     if img is None:
         raise DataError(f"{path}: not a readable image (truncated or corrupt)")
     return img
@@ -151,7 +155,7 @@ def read_vot(root: str | Path) -> list[Sequence]:
         raise DataError(f"{listing}: lists no sequence")
     out = []
     for name in names:
-        folder = root / name
+        folder = inside(root, name, str(listing))
         gt = folder / "groundtruth.txt"
         if not gt.is_file():
             raise DataError(f"{gt}: missing (listed in {listing})")
@@ -208,7 +212,7 @@ def read_davis(root: str | Path, split: str = "val", resolution: str = "480p") -
         raise DataError(f"{root}: not a DAVIS folder with a {split} split (no ImageSets/2017/{split}.txt)")
     out = []
     for name in [n.strip() for n in listing.read_text(encoding="utf-8-sig").splitlines() if n.strip()]:
-        frames = _images(root / "JPEGImages" / resolution / name)
+        frames = _images(inside(root / "JPEGImages" / resolution, name, str(listing)))
         ann = root / "Annotations" / resolution / name
         masks = sorted(ann.glob("*.png"))
         if not frames:

@@ -14,7 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from paperline.core.errors import DataError
 from paperline.core.expectations import run_suites
+from paperline.core.imagefile import check_complete
 from paperline.tracker.sequences import Sequence, layout_roots, read_davis, read_otb, read_vot
 
 
@@ -24,8 +26,10 @@ def _size(path: Path) -> tuple[int, int]:
 
     try:
         with Image.open(path) as im:
-            return im.size
-    except (OSError, UnidentifiedImageError, ValueError):
+            size = im.size
+        check_complete(Path(path).read_bytes(), str(path))
+        return size
+    except (OSError, UnidentifiedImageError, ValueError, DataError):
         return (0, 0)
 
 
