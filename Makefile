@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
 
-.PHONY: install system data demo test test-fast compile bench bench-swing lint images clean
+.PHONY: install system data demo test test-fast fuzz reliability-doc compile bench bench-swing lint images clean
 
 IMAGE      ?= $(or $(PAPERLINE_IMAGE),paperline/paperline-cpu:0.1.0)
 CUDA_IMAGE ?= $(or $(PAPERLINE_CUDA_IMAGE),paperline/paperline-cuda:0.1.0)
@@ -43,6 +43,15 @@ test: install system
 
 test-fast: install system
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -m "not e2e"
+
+## the long property-based search of every reader (2,000 examples each; FUZZ_EXAMPLES=N for more)
+FUZZ_EXAMPLES ?= 2000
+fuzz: install
+	PAPERLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -m fuzz tests/reliability/test_fuzz.py
+
+## rewrite the bad-input table of docs/reliability.md from tests/reliability/catalogue.py
+reliability-doc: install system
+	PATH=$(BIN):$$PATH $(BIN)/python -m tests.reliability.catalogue
 
 compile: install
 	$(BIN)/paperline compile --all -o compiled

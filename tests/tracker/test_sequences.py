@@ -93,7 +93,7 @@ def test_bad_sequences_are_named(sequences_copy):
     gt.write_text("\n".join(lines) + "\n")
     seq = read_vot(root / "vot")[0]
     seq.frames[3].write_bytes(seq.frames[3].read_bytes()[:40])  # a frame cut off
-    with pytest.raises(DataError, match=r"00000004.jpg: not a readable image"):
+    with pytest.raises(DataError, match=r"00000004.jpg: truncated JPEG"):
         seq.frame(3)
     seq.frames[4].unlink()
     with pytest.raises(DataError, match=r"00000005.jpg: frame missing"):

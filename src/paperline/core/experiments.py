@@ -73,7 +73,13 @@ def experiment_id(name: str) -> str:
         return exp.experiment_id
     uri = m.get_tracking_uri()
     location = f"{settings.artifact_root()}/{name}" if uri.startswith(("sqlite:", "file:", "/")) else None
-    return m.create_experiment(name, artifact_location=location)
+    try:
+        return m.create_experiment(name, artifact_location=location)
+    except m.exceptions.MlflowException:
+        exp = m.get_experiment_by_name(name)  # another run created it a moment ago
+        if exp is None:
+            raise
+        return exp.experiment_id
 
 
 def metric_key(name: str) -> str:
@@ -81,10 +87,23 @@ def metric_key(name: str) -> str:
     return name.replace("@", "_at_").replace("=", "_")
 
 
+def redact(value: str) -> str:
+    """A URI's password (`s3://key:secret@host/...`) and the values of the credential variables set in
+    this process are never written into a run's tags or params."""
+    import re
+
+    value = re.sub(r"(://[^/:@\s]+):[^/@\s]+@", r"\1:***@", str(value))
+    for var in ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
+        secret = os.environ.get(var, "")
+        if len(secret) >= 4:
+            value = value.replace(secret, "***")
+    return value
+
+
 def run_tags(kfp_run_id: str, data_meta: dict) -> dict:
     """The tags every run has: the KFP run, the code and the data version."""
     return {"kfp.run_id": kfp_run_id, "git_sha": settings.git_sha(), "data_rev": data_meta.get("data_rev", ""),
-            "data_md5": data_meta.get("data_md5", ""), "data_uri": data_meta.get("data_uri", ""),
+            "data_md5": data_meta.get("data_md5", ""), "data_uri": redact(data_meta.get("data_uri", "")),
             "dvc_md5": data_meta.get("dvc_md5", "")}
 
 
@@ -98,7 +117,7 @@ def log_metrics(run_id: str, metrics: dict, step: int | None = None) -> None:
 def set_tags(run_id: str, tags: dict) -> None:
     c = client()
     for k, v in tags.items():
-        c.set_tag(run_id, k, str(v))
+        c.set_tag(run_id, k, redact(v))
 
 
 def log_artifact(run_id: str, path: str, artifact_path: str | None = None) -> None:
@@ -132,7 +151,7 @@ def log_dataset(run_id: str, data_meta: dict, context: str = "training") -> None
     name = uri.rsplit("#", 1)[-1].rstrip("/").rsplit("/", 1)[-1] or "dataset"
     entity = Dataset(name=name, digest=data_meta.get("data_md5") or "none",
                      source_type="dvc" if uri.startswith("dvc://") else "local",
-                     source=json.dumps({"uri": uri, "rev": data_meta.get("data_rev", "")}))
+                     source=json.dumps({"uri": redact(uri), "rev": data_meta.get("data_rev", "")}))
     client().log_inputs(run_id, datasets=[DatasetInput(entity, [InputTag(MLFLOW_DATASET_CONTEXT, context)])])
 
 
@@ -164,13 +183,13 @@ def training_run(paper: str, kfp_run_id: str, data_meta: dict, params: dict, nam
         import socket
 
         all_tags[RUNNER_TAG] = f"{socket.gethostname()}:{os.environ['PAPERLINE_RUNNER_PID']}"
-    run = m.MlflowClient().create_run(experiment_id(paper), tags={k: str(v) for k, v in all_tags.items()},
+    run = m.MlflowClient().create_run(experiment_id(paper), tags={k: redact(v) for k, v in all_tags.items()},
                                       run_name=name or paper)
     handle = Run(run.info.run_id)
     try:
         c = m.MlflowClient()
         for k, v in params.items():
-            c.log_param(handle.id, k, str(v)[:6000])
+            c.log_param(handle.id, k, redact(v)[:6000])
         log_dataset(handle.id, data_meta)
         yield handle
     except BaseException:

@@ -76,12 +76,18 @@ class RecordReader:
             if not p.is_file():
                 raise DataError(f"{p}: file not found")
         self.offsets: dict[int, int] = {}
-        for n, line in enumerate(idx_path.read_text().splitlines(), 1):
+        try:
+            lines = idx_path.read_bytes().decode("ascii").splitlines()
+        except UnicodeDecodeError as e:
+            raise DataError(f"{idx_path}: not a RecordIO index (a non-text byte at {e.start})") from None
+        for n, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
                 k, off = line.split("\t")
                 self.offsets[int(k)] = int(off)
+                if self.offsets[int(k)] < 0:
+                    raise ValueError
             except ValueError:
                 raise DataError(f"{idx_path}:{n}: expected 'key<TAB>offset', got {line!r}") from None
         self.size = self.rec_path.stat().st_size
@@ -109,6 +115,9 @@ class RecordReader:
         length = lrec & ((1 << 29) - 1)
         if lrec >> 29:
             raise DataError(f"{self.rec_path}: multi-part record {key} is not supported")
+        if off + 8 + length > self.size:  # checked before reading: a corrupt length must not allocate it
+            raise DataError(f"{self.rec_path}: truncated at record {key}: wanted {length} bytes at offset {off + 8}, "
+                            f"the file has {self.size}")
         data = self._f.read(length)
         if len(data) < length:
             raise DataError(f"{self.rec_path}: truncated at record {key}: wanted {length} bytes, "

@@ -1,0 +1,151 @@
+"""Security rules checked on what the project ships: Pod Security "restricted" on every pod template
+of every overlay, RBAC no wider than the API calls the code makes, no unpickling of data files.
+
+The restricted-profile rules are written from the published list (kubernetes.io/docs/concepts/
+security/pod-security-standards, "Restricted"): non-root, no privilege escalation, all capabilities
+dropped (NET_BIND_SERVICE alone may be added back), seccomp RuntimeDefault or Localhost, no host
+namespaces, ports or paths, no privileged containers; and, as this project asks, a read-only root
+filesystem."""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.core.test_manifests import OVERLAYS, built  # noqa: F401 - the kustomize build fixture
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def pod_specs(obj, where=""):
+    """(where, pod spec) for every pod template in a manifest, at any depth (Deployments, StatefulSets,
+    a TrainingRuntime's replicated jobs); a SparkApplication's driver and executor as their own specs."""
+    if isinstance(obj, dict):
+        if obj.get("kind") == "SparkApplication":
+            for role in ("driver", "executor"):
+                s = obj["spec"][role]
+                yield f"{where}/{role}", {"securityContext": s.get("podSecurityContext", {}),
+                                          "containers": [{"name": role, "securityContext": s.get("securityContext", {})}]}
+            return
+        if isinstance(obj.get("containers"), list):
+            yield where, obj
+        for k, v in obj.items():
+            yield from pod_specs(v, f"{where}/{k}")
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from pod_specs(v, f"{where}[{i}]")
+
+
+def restricted_violations(spec: dict) -> list[str]:
+    out = []
+    pod = spec.get("securityContext") or {}
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if spec.get(key):
+            out.append(f"{key} is set")
+    for v in spec.get("volumes", []):
+        if "hostPath" in v:
+            out.append(f"volume {v.get('name')} is a hostPath")
+    for c in spec.get("containers", []) + spec.get("initContainers", []):
+        sc = c.get("securityContext") or {}
+        name = c.get("name", "?")
+        if not (sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is True):
+            out.append(f"{name}: runAsNonRoot is not true")
+        if sc.get("runAsUser", pod.get("runAsUser")) == 0:
+            out.append(f"{name}: runs as user 0")
+        if sc.get("allowPrivilegeEscalation") is not False:
+            out.append(f"{name}: allowPrivilegeEscalation is not false")
+        if sc.get("privileged"):
+            out.append(f"{name}: privileged")
+        caps = sc.get("capabilities") or {}
+        if "ALL" not in caps.get("drop", []):
+            out.append(f"{name}: capabilities do not drop ALL")
+        if set(caps.get("add", [])) - {"NET_BIND_SERVICE"}:
+            out.append(f"{name}: adds capabilities {caps['add']}")
+        seccomp = (sc.get("seccompProfile") or pod.get("seccompProfile") or {}).get("type")
+        if seccomp not in ("RuntimeDefault", "Localhost"):
+            out.append(f"{name}: seccompProfile is {seccomp!r}, not RuntimeDefault")
+        if sc.get("readOnlyRootFilesystem") is not True:
+            out.append(f"{name}: root filesystem is writable")
+        if any("hostPort" in p for p in c.get("ports", [])):
+            out.append(f"{name}: uses a hostPort")
+    return out
+
+
+def test_rules_catch_a_default_pod():
+    """The checker itself: a pod with no security settings breaks every rule it can."""
+    bad = restricted_violations({"hostNetwork": True, "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
+                                 "containers": [{"name": "c", "securityContext": {"privileged": True,
+                                                                                  "capabilities": {"add": ["SYS_ADMIN"]}},
+                                                 "ports": [{"hostPort": 80}]}]})
+    assert len(bad) == 10, bad
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_every_pod_passes_the_restricted_profile(built, overlay):  # noqa: F811
+    docs = [d for d in yaml.safe_load_all(built[overlay]) if d]
+    specs = [(f"{d['kind']}/{d['metadata']['name']}{w}", s) for d in docs for w, s in pod_specs(d)]
+    assert len(specs) >= 3
+    bad = {where: v for where, s in specs if (v := restricted_violations(s))}
+    assert not bad, bad
+
+
+# the Kubernetes API calls the code makes -> (apiGroup, resource, verb)
+CALLS = {"create_namespaced_custom_object": "create", "get_namespaced_custom_object": "get",
+         "delete_namespaced_custom_object": "delete", "list_namespaced_custom_object": "list",
+         "patch_namespaced_custom_object": "patch"}
+
+
+def code_verbs() -> set[tuple[str, str, str]]:
+    used = set()
+    for f in (ROOT / "src").rglob("*.py"):
+        for name in re.findall(r"\.(\w+_namespaced_\w+)\(", f.read_text()):
+            assert name in CALLS, f"{f}: the API call {name} is not in the RBAC check's table"
+            used.add(("trainer.kubeflow.org", "trainjobs", CALLS[name]))
+    return used
+
+
+def test_pipeline_role_grants_only_what_the_code_calls(built):  # noqa: F811
+    docs = [d for d in yaml.safe_load_all(built["gpu"]) if d]
+    role = next(d for d in docs if d["kind"] == "Role" and d["metadata"]["name"].endswith("pipeline-runner"))
+    granted = {(g, r, v) for rule in role["rules"] for g in rule["apiGroups"] for r in rule["resources"]
+               for v in rule["verbs"]}
+    assert granted == code_verbs()
+
+
+def test_nothing_is_unpickled_from_data_files():
+    """pickle and torch.load appear only where the input is safe: the CIFAR reader's unpickler that
+    builds arrays only, weights_only torch loads, and the ROCKET baseline the pipeline's own step wrote."""
+    allowed = {("gan/formats.py", "load"), ("timeseries/stages.py", "loads")}
+    found = set()
+    for f in (ROOT / "src" / "paperline").rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                owner = getattr(node.func.value, "id", "") or getattr(node.func.value, "attr", "")
+                if node.func.attr in ("load", "loads") and owner in ("pickle", "joblib", "dill", "cloudpickle"):
+                    found.add((f.relative_to(ROOT / "src" / "paperline").as_posix(), node.func.attr))
+                if node.func.attr == "load" and owner == "torch":
+                    assert any(k.arg == "weights_only" and getattr(k.value, "value", None) is True
+                               for k in node.keywords), f"{f}:{node.lineno}: torch.load without weights_only=True"
+                if isinstance(node.func.value, ast.Call) and node.func.attr == "load" and \
+                        getattr(node.func.value.func, "attr", "") == "Unpickler":
+                    found.add((f.relative_to(ROOT / "src" / "paperline").as_posix(), "load"))
+    assert found <= allowed, found - allowed
+
+
+def test_mlflow_tags_and_params_carry_no_secret(home, monkeypatch):
+    """A dataset URI with a password in it and the S3 secret in the environment: neither reaches the run."""
+    from paperline.core import experiments
+
+    secret = "s3cr3t-value-9f8e"
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", secret)
+    meta = {"data_uri": f"s3://paperline:{secret}@seaweedfs:8333/data/face", "data_md5": "0" * 32}
+    with experiments.training_run("swing", "kfp-1", meta, {"data_path": f"https://u:pw123@host/x?k={secret}"},
+                                  tags={"note": f"key {secret}"}) as run:
+        experiments.set_tags(run.id, {"later": secret})
+    r = experiments.client().get_run(run.id)
+    text = repr(r.data.tags) + repr(r.data.params) + repr(r.inputs)
+    assert secret not in text and "pw123" not in text
+    assert r.data.tags["data_uri"] == "s3://paperline:***@seaweedfs:8333/data/face"
+    assert r.data.params["data_path"] == "https://u:***@host/x?k=***"
