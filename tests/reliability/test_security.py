@@ -26,8 +26,8 @@ def pod_specs(obj, where=""):
         if obj.get("kind") == "SparkApplication":
             for role in ("driver", "executor"):
                 s = obj["spec"][role]
-                yield f"{where}/{role}", {"securityContext": s.get("podSecurityContext", {}),
-                                          "containers": [{"name": role, "securityContext": s.get("securityContext", {})}]}
+                container = {"name": role, "securityContext": s.get("securityContext", {})}
+                yield f"{where}/{role}", {"securityContext": s.get("podSecurityContext", {}), "containers": [container]}
             return
         if isinstance(obj.get("containers"), list):
             yield where, obj
@@ -50,7 +50,7 @@ def restricted_violations(spec: dict) -> list[str]:
     for c in spec.get("containers", []) + spec.get("initContainers", []):
         sc = c.get("securityContext") or {}
         name = c.get("name", "?")
-        if not (sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is True):
+        if sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is not True:
             out.append(f"{name}: runAsNonRoot is not true")
         if sc.get("runAsUser", pod.get("runAsUser")) == 0:
             out.append(f"{name}: runs as user 0")
@@ -75,10 +75,10 @@ def restricted_violations(spec: dict) -> list[str]:
 
 def test_rules_catch_a_default_pod():
     """The checker itself: a pod with no security settings breaks every rule it can."""
+    container = {"name": "c", "securityContext": {"privileged": True, "capabilities": {"add": ["SYS_ADMIN"]}},
+                 "ports": [{"hostPort": 80}]}
     bad = restricted_violations({"hostNetwork": True, "volumes": [{"name": "h", "hostPath": {"path": "/"}}],
-                                 "containers": [{"name": "c", "securityContext": {"privileged": True,
-                                                                                  "capabilities": {"add": ["SYS_ADMIN"]}},
-                                                 "ports": [{"hostPort": 80}]}]})
+                                 "containers": [container]})
     assert len(bad) == 10, bad
 
 
