@@ -104,8 +104,9 @@ def run_local(paper_name: str, overrides: dict, verbose: bool = False) -> dict:
         func = load_pipeline(paper, fresh=True)
     os.environ["MLFLOW_TRACKING_URI"] = settings.tracking_uri()  # the task subprocesses inherit it
     os.environ["PAPERLINE_RUNNER_PID"] = str(os.getpid())  # tags the MLflow run with its owner
-    from paperline.core.experiments import reap_orphans
+    from paperline.core.experiments import check_reachable, reap_orphans
 
+    check_reachable()  # a clear line for a server that does not answer, before anything asks it
     for run_id in reap_orphans():
         print(f"MLflow run {run_id} was left RUNNING by a paperline run that is gone: marked KILLED", flush=True)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
