@@ -230,14 +230,15 @@ def reap_orphans() -> list[str]:
     c = client()
     host = socket.gethostname()
     ended = []
-    for exp in c.search_experiments():
-        for run in c.search_runs([exp.experiment_id], "attributes.status = 'RUNNING'", max_results=1000):
-            owner = run.data.tags.get(RUNNER_TAG, "")
-            who, _, pid = owner.rpartition(":")
-            if who != host or not pid.isdigit() or _alive(int(pid)):
-                continue
-            c.set_tag(run.info.run_id, KILLED_TAG, f"the paperline run process {pid} on {host} ended before the run "
-                      "finished (killed or crashed); found by a later run")
-            c.set_terminated(run.info.run_id, "KILLED")
-            ended.append(run.info.run_id)
+    exps = [e.experiment_id for e in c.search_experiments()]
+    # one query for this host's running runs, not one per experiment
+    mine = f"attributes.status = 'RUNNING' and tags.`{RUNNER_TAG}` LIKE '{host.replace(chr(39), '_')}:%'"
+    for run in c.search_runs(exps, mine, max_results=1000) if exps else []:
+        who, _, pid = run.data.tags.get(RUNNER_TAG, "").rpartition(":")
+        if who != host or not pid.isdigit() or _alive(int(pid)):
+            continue
+        c.set_tag(run.info.run_id, KILLED_TAG, f"the paperline run process {pid} on {host} ended before the run "
+                  "finished (killed or crashed); found by a later run")
+        c.set_terminated(run.info.run_id, "KILLED")
+        ended.append(run.info.run_id)
     return ended
