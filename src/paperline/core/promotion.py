@@ -17,6 +17,7 @@ from paperline import __version__
 from paperline.core import experiments, settings
 from paperline.core.errors import PaperlineError
 from paperline.core.papers import Paper, get_paper
+from paperline.core.registry_lock import gate_lock
 
 CHAMPION, CHALLENGER = "champion", "challenger"
 MODEL_CODE = Path(__file__).with_name("mlflow_model.py")
@@ -95,7 +96,13 @@ def model_artifact(uri: str) -> Path:
 
 
 def gate(name: str, version: str, metric_name: str, higher_is_better: bool = True, reevaluate=None) -> dict:
-    """Moves `champion` to `version` if it beats the current champion (or there is none)."""
+    """Moves `champion` to `version` if it beats the current champion (or there is none). Gates of one
+    model run one at a time (`registry_lock`), so champion ends at the best of concurrent candidates."""
+    with gate_lock(name):
+        return _gate(name, version, metric_name, higher_is_better, reevaluate)
+
+
+def _gate(name: str, version: str, metric_name: str, higher_is_better: bool, reevaluate) -> dict:
     c = experiments.client()
     version = str(version)
     cand = c.get_model_version(name, version)
