@@ -38,7 +38,7 @@ def _promote_at_once(url, name, versions, tmp_path, *extra):
     time.sleep(8)  # every process imported and connected (they poll for the start line)
     go.touch()
     outs = [p.communicate(timeout=300) for p in procs]
-    for p, (out, err) in zip(procs, outs):
+    for p, (_out, err) in zip(procs, outs):
         assert p.returncode == 0, err[-3000:]
     return outs
 
@@ -63,7 +63,7 @@ def test_eight_promotions_at_once_leave_champion_on_the_best(mlflow_server, s3_e
     assert str(champ.version) == versions[METRICS.index(max(METRICS))]
     tags = {v: c.get_model_version(name, v).tags for v in versions}
     assert all(t["promotion.decision"] in ("promoted", "kept") for t in tags.values())
-    for v, t in tags.items():
+    for t in tags.values():
         assert c.get_run(t["run_id"]).data.tags["promotion.decision"] == t["promotion.decision"]
     # follow promoted_from back from the champion: every step was an improvement, and the first
     # promoted version had nobody to beat
