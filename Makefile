@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
 
-.PHONY: install system data demo test test-fast fuzz reliability-doc compile bench bench-swing lint images clean
+.PHONY: install system data demo test test-fast fuzz reliability reliability-doc compile bench bench-swing lint images clean
 
 IMAGE      ?= $(or $(PAPERLINE_IMAGE),paperline/paperline-cpu:0.1.0)
 CUDA_IMAGE ?= $(or $(PAPERLINE_CUDA_IMAGE),paperline/paperline-cuda:0.1.0)
@@ -48,6 +48,11 @@ test-fast: install system
 FUZZ_EXAMPLES ?= 2000
 fuzz: install
 	PAPERLINE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -m fuzz tests/reliability/test_fuzz.py
+
+## the long reliability runs: every family killed and rerun, four papers at once on one MLflow server,
+## the server restarted mid-run, S3 refusing a pipeline's writes (docs/reliability.md)
+reliability: install system
+	PAPERLINE_LONG_RELIABILITY=1 PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q tests/reliability
 
 ## rewrite the bad-input table of docs/reliability.md from tests/reliability/catalogue.py
 reliability-doc: install system

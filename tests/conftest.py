@@ -204,24 +204,30 @@ def postgres():
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def mlflow_server(postgres, seaweedfs, tmp_path_factory):
-    """`mlflow server` on PostgreSQL with artifacts proxied to s3://mlflow on the SeaweedFS server."""
+def start_mlflow_server(postgres, seaweedfs, port: int, log_path: Path):
+    """`mlflow server` on PostgreSQL with artifacts proxied to s3://mlflow; (process, log file, url)
+    once it answers. A test that restarts the server calls this again with the same port."""
     import subprocess
     import sys
     import urllib.request
 
     if not seaweedfs["client"].bucket_exists("mlflow"):
         seaweedfs["client"].make_bucket("mlflow")
-    port = _free_port()
     env = {**os.environ, "MLFLOW_S3_ENDPOINT_URL": seaweedfs["endpoint"], "AWS_ACCESS_KEY_ID": seaweedfs["key"],
            "AWS_SECRET_ACCESS_KEY": seaweedfs["secret"]}
-    log_path = tmp_path_factory.mktemp("mlflow") / "server.log"
-    log = open(log_path, "w")
+    log = open(log_path, "a")
     proc = subprocess.Popen([sys.executable, "-m", "mlflow", "server", "--backend-store-uri", postgres["uri"],
                              "--artifacts-destination", "s3://mlflow", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "1"], stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
     wait_for_server("mlflow server", lambda: urllib.request.urlopen(f"{url}/health", timeout=2), proc, log_path, 120)
+    return proc, log, url
+
+
+@pytest.fixture(scope="session")
+def mlflow_server(postgres, seaweedfs, tmp_path_factory):
+    """`mlflow server` on PostgreSQL with artifacts proxied to s3://mlflow on the SeaweedFS server."""
+    proc, log, url = start_mlflow_server(postgres, seaweedfs, _free_port(),
+                                         tmp_path_factory.mktemp("mlflow") / "server.log")
     yield {"url": url, "proc": proc}
     stop_server(proc, log)

@@ -8,6 +8,8 @@ import sys
 import pytest
 from support.artifacts import candidate_run, model_artifact
 
+from tests.reliability.tiny_runs import build_log, build_ucr, long_run, tiny_args
+
 pytestmark = pytest.mark.e2e
 
 # 8 versions, registered in this order; the best (0.95) is version 4
@@ -99,3 +101,38 @@ def test_a_stale_gate_lock_is_broken(mlflow_server, s3_env, tmp_path, monkeypatc
                                                      "since": f"{time.time():.3f}"})
     assert promotion.promote(name, v)["decision"] == "promoted"
     assert not c.search_registered_models(filter_string=f"name='{lock_name(name)}'")
+
+
+@long_run
+def test_four_papers_at_once_against_one_server_and_bucket(mlflow_server, bucket, tiny_dataset, tiny_parsing,
+                                                           tmp_path):
+    """Four `paperline run`s started together, one tracking server, one artifact bucket, one index
+    bucket: all succeed, each with its own run, registered version and artifacts."""
+    import mlflow
+
+    from paperline.core.storage import open_store
+
+    env = {**os.environ, "PAPERLINE_HOME": str(tmp_path / "home"), "MLFLOW_TRACKING_URI": mlflow_server["url"],
+           "PAPERLINE_INDEX_ROOT": f"s3://{bucket}/indexes"}
+    four = {paper: tiny_args(paper, data, model_name=f"four-{paper}") for paper, data in
+            {"mv-softmax": tiny_dataset, "jd-landmark": tiny_parsing / "jd", "kdctime": build_ucr(tmp_path / "ucr"),
+             "swing": build_log(tmp_path / "log")}.items()}
+    runs = {paper: subprocess.Popen([sys.executable, "-m", "paperline.cli", "run", paper, *args], env=env,
+                                    text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            for paper, args in four.items()}
+    for paper, p in runs.items():
+        out, err = p.communicate(timeout=900)
+        assert p.returncode == 0, f"{paper}: {out[-2000:]}{err[-3000:]}"
+
+    c = mlflow.MlflowClient(mlflow_server["url"])
+    run_ids = set()
+    for paper in runs:
+        v = c.get_model_version(f"four-{paper}", "1")
+        run = c.get_run(v.tags["run_id"])
+        assert run.data.tags["paper"] == paper and run.info.status == "FINISHED"
+        assert c.list_artifacts(run.info.run_id, "evaluation"), paper
+        assert str(c.get_model_version_by_alias(f"four-{paper}", "champion").version) == "1"
+        run_ids.add(run.info.run_id)
+    assert len(run_ids) == 4
+    published = open_store(f"s3://{bucket}/indexes").list("")
+    assert any(k.endswith("substitute.txt") for k in published) and not any(".tmp-" in k for k in published)

@@ -107,6 +107,14 @@ def run_tags(kfp_run_id: str, data_meta: dict) -> dict:
             "dvc_md5": data_meta.get("dvc_md5", "")}
 
 
+def is_running(run_id: str) -> bool:
+    """Whether `run_id` is a run still going (not ended, and not an id this store does not know)."""
+    try:
+        return client().get_run(run_id).info.status == "RUNNING"
+    except Exception:  # noqa: BLE001 - no such run: nobody is writing for it
+        return False
+
+
 def log_metrics(run_id: str, metrics: dict, step: int | None = None) -> None:
     c = client()
     for k, v in metrics.items():
@@ -160,6 +168,7 @@ class Run:
 
     def __init__(self, run_id: str):
         self.id = run_id
+        self.work_dir = None  # set by training_run
 
     def log_metrics(self, metrics: dict, step: int | None = None) -> None:
         log_metrics(self.id, metrics, step)
@@ -191,7 +200,11 @@ def training_run(paper: str, kfp_run_id: str, data_meta: dict, params: dict, nam
         for k, v in params.items():
             c.log_param(handle.id, k, redact(v)[:6000])
         log_dataset(handle.id, data_meta)
-        yield handle
+        from paperline.core.workdirs import resumable_dir
+
+        with resumable_dir(paper, {"params": params, "data_md5": data_meta.get("data_md5", "")}) as work:
+            handle.work_dir = work  # the step's checkpoints: a rerun of the same step resumes from them
+            yield handle
     except BaseException:
         end_run(handle.id, "FAILED")
         raise

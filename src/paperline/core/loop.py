@@ -21,6 +21,7 @@ from tqdm import tqdm
 
 from paperline.core.checkpoint import load_file, rng_state, save_atomic, set_rng_state
 from paperline.core.errors import ConfigError
+from paperline.core.faults import kill_point
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -96,6 +97,8 @@ def run_epochs(trainer: Trainer, epochs: int, config: dict, work_dir: str | Path
         history, start = state["history"], state["epoch"]
         if main_process:
             print(f"resumed from {ckpt} after epoch {start}", flush=True)
+            for rec in history if on_epoch else []:  # a new run (a rerun) gets the whole history
+                on_epoch(rec["epoch"], rec)
     train_seconds = history[-1].get("train_seconds", 0.0) if history else 0.0
     interval = float(os.environ.get("PAPERLINE_CHECKPOINT_SECONDS", "10"))
     last_save = time.monotonic()
@@ -144,6 +147,7 @@ def run_epochs(trainer: Trainer, epochs: int, config: dict, work_dir: str | Path
             save_atomic({"config": config, "epoch": epoch + 1, "history": history, "trainer": trainer.state_dict(),
                          "torch_rng": torch.get_rng_state()}, ckpt)
             last_save = time.monotonic()
+            kill_point("train:checkpointed")
         if stopping:
             break
     if overall is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from paperline import __version__
 from paperline.core import experiments, settings
 from paperline.core.errors import PaperlineError
+from paperline.core.faults import kill_point
 from paperline.core.papers import Paper, get_paper
 from paperline.core.registry_lock import gate_lock
 
@@ -45,6 +46,7 @@ def register(artifact: str, run_id: str, model_name: str, metric: float, eval_md
                                   model_config={"paper": paper.name}, pip_requirements=reqs,
                                   registered_model_name=model_name)
     version = str(info.registered_model_version)
+    kill_point("register:logged")
     c = experiments.client()
     for k, v in {paper.gate_metric: f"{metric:.6f}", "eval_data_md5": eval_md5, "run_id": run_id,
                  "paper": paper.name}.items():

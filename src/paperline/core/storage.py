@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 from paperline.core import settings
 from paperline.core.errors import PaperlineError
+from paperline.core.faults import kill_point
 
 MARKER = "_SUCCESS"
 
@@ -172,6 +173,7 @@ def put_dir(store, local_dir: str | Path, prefix: str) -> None:
     for p in sorted(local_dir.rglob("*")):
         if p.is_file():
             store.put_file(p, f"{prefix}/{p.relative_to(local_dir).as_posix()}")
+    kill_point("publish:files")
     marker = local_dir.parent / f".{local_dir.name}.{MARKER}"
     marker.write_text("")
     try:
@@ -195,6 +197,24 @@ def _split(uri: str):
     if not leaf or head in ("s3:/", "s3:", "file:/", "file:"):
         raise StorageError(f"{uri!r}: need a directory below the bucket or root, e.g. s3://bucket/dir")
     return open_store(head), leaf
+
+
+def sweep_incomplete(root_uri: str, still_writing) -> list[str]:
+    """Removes the folders directly under `root_uri` that have no marker (a publisher killed half-way)
+    and whose writer is gone (`still_writing(name)` is False). Returns their names."""
+    store = open_store(root_uri)
+    folders: dict[str, bool] = {}
+    for key in store.list(""):
+        name, _, rest = key.partition("/")
+        if rest:
+            folders[name] = folders.get(name, False) or rest == MARKER
+    swept = [name for name, complete in sorted(folders.items()) if not complete and not still_writing(name)]
+    for name in swept:
+        for key in store.list(f"{name}/"):
+            store.remove(key)
+        if isinstance(store, LocalStore):
+            shutil.rmtree(store.root / name, ignore_errors=True)
+    return swept
 
 
 def publish_dir(local_dir: str | Path, uri: str) -> None:

@@ -40,7 +40,7 @@ def train(dataset: str, model_path: str, cfg: FaceTrainConfig, paper: str, kfp_r
     params = {**asdict(cfg), "image_size": image_size, "train_images": len(images),
               "train_identities": int(labels.max()) + 1}
     with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name) as run:
-        work = Path(model_path).parent / "work"
+        work = run.work_dir
         log_figures(run, spec, cfg, work)
         trainer = spec.trainer or train_face
         model, history = trainer(images, labels, cfg, work, on_epoch=run.on_epoch,

@@ -16,6 +16,7 @@ from paperline.core.checkpoint import load_model, save_model
 from paperline.core.errors import DataError
 from paperline.core.figures import figure, to_png
 from paperline.core.reports import html_table, markdown_table, write_evaluation
+from paperline.core.workdirs import data_digest, resumable_dir
 from paperline.gan import metrics as M
 from paperline.gan.config import MAIN, GanConfig
 from paperline.gan.formats import read_split, to_training
@@ -96,9 +97,9 @@ def train_gan_stage(root, cfg: GanConfig, name: str, features_path, model_path, 
                                 step=rec["iterations"])
         experiments.log_artifact(run_id, str(png), f"samples/{name}")
 
-    with experiments.failing_run(run_id):
-        trainer, history = fit_gan(name, x, cfg, lambda fake: M.fid(real, extractor.features(fake)),
-                                   Path(model_path).parent / "work", on_epoch)
+    key = {"gan": asdict(cfg), "model": name, "data": data_digest(x)}
+    with experiments.failing_run(run_id), resumable_dir("gan", key) as work:
+        trainer, history = fit_gan(name, x, cfg, lambda fake: M.fid(real, extractor.features(fake)), work, on_epoch)
     save_model(trainer.ema.cpu(), model_path, generator)
     last = history[-1]
     return {"model": name, "g_params": trainer.g_params, "d_params": trainer.d_params,

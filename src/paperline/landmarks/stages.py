@@ -36,7 +36,7 @@ def train(dataset: str, model_path: str, cfg: LandmarkConfig, paper: str, kfp_ru
     params = {**asdict(cfg), "layout": layout, "train_images": len(items)}
     with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name) as run:
         model, history = train_landmarks(crops, pts, cfg, on_epoch=run.on_epoch,
-                                         work_dir=Path(model_path).parent / "work")
+                                         work_dir=run.work_dir)
         save_model(model, model_path, pipnet)
     return run.id, history
 

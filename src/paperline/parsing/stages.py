@@ -89,7 +89,7 @@ def train(dataset: str, model_path: str, cfg: ParsingConfig, paper: str, kfp_run
     with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name) as run:
         run.log_metrics(extra)
         model, history = train_parsing(images, labels, pts, cfg, on_epoch=run.on_epoch,
-                                       work_dir=Path(model_path).parent / "work")
+                                       work_dir=run.work_dir)
         save_model(model, model_path, bspnet)
     return run.id, history
 

@@ -184,6 +184,9 @@ def publish(index_dir: str, uri: str, meta: dict, local_dir: str, run_id: str) -
     from paperline.core import storage
 
     write_index(_read(index_dir), local_dir, meta)
+    root = uri.rstrip("/").rpartition("/")[0]
+    for gone in storage.sweep_incomplete(root, experiments.is_running):
+        print(f"removed {root}/{gone}: an index its killed run never finished publishing", flush=True)
     storage.publish_dir(local_dir, uri)
     experiments.set_tags(run_id, {"index_uri": uri})
     print(f"published the index to {uri}", flush=True)

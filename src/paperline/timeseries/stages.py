@@ -18,6 +18,7 @@ from paperline.core.digest import Digest
 from paperline.core.errors import DataError, PaperlineError
 from paperline.core.figures import figure, to_png
 from paperline.core.reports import write_classification, write_evaluation
+from paperline.core.workdirs import data_digest, resumable_dir
 from paperline.timeseries import inception as T
 from paperline.timeseries import kdctime as K
 
@@ -28,8 +29,10 @@ def train_member(root: str, name: str, cfg: T.TSConfig, member: int, model_path:
     cfg.check()
     ds = K.load(root, name)
     t0 = time.perf_counter()
-    net, history = K.train_member(ds, cfg, member, work_dir=Path(model_path).parent / "work")
-    save_model(net, model_path, T.inception_net)
+    key = {"cfg": asdict(cfg), "dataset": name, "member": member, "data": data_digest(ds.X, ds.y)}
+    with resumable_dir("kdctime-teacher", key) as work:
+        net, history = K.train_member(ds, cfg, member, work_dir=work)
+        save_model(net, model_path, T.inception_net)
     best = min(history, key=lambda r: r["loss"])
     print(f"teacher member {member + 1}/{cfg.members} on {name}: best training loss {best['loss']:.4f}, "
           f"training accuracy {best['train_accuracy']:.3f} ({time.perf_counter() - t0:.1f} s)", flush=True)
@@ -90,7 +93,7 @@ def train_student(root: str, name: str, targets_path: str, cfg: T.TSConfig, mode
                                   tags={"dataset": name}) as run:
         run.log_metrics(teacher_info)
         net, history = K.train_student(ds, targets, tau, cfg, on_epoch=run.on_epoch,
-                                       work_dir=Path(model_path).parent / "work")
+                                       work_dir=run.work_dir)
         save_model(net, model_path, T.inception_net)
     return run.id, history
 

@@ -43,7 +43,7 @@ def train_stage(root, cfg: TrackerConfig, model_path, paper: str, kfp_run_id: st
         raise DataError(f"{root}: no training sequences: the Siamese network trains on a DAVIS-layout folder "
                         "(JPEGImages/, Annotations/, ImageSets/2017/train.txt), as davis/ beside the test layout")
     with experiments.training_run(paper, kfp_run_id, data_meta, asdict(cfg), run_name) as run:
-        _, history = train(roots["davis"], cfg, model_path, Path(model_path).parent / "work", on_epoch=run.on_epoch)
+        _, history = train(roots["davis"], cfg, model_path, run.work_dir, on_epoch=run.on_epoch)
         info = {"train_s": history[-1]["train_seconds"], "pairs_per_second": history[-1]["images_per_second"],
                 "peak_hit_rate": history[-1]["peak_hit_rate"], "loss": history[-1]["loss"]}
         run.log_metrics(info)

@@ -1,0 +1,46 @@
+"""Tiny `paperline run` arguments for the papers the reliability tests drive end to end."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+# The long runs (minutes each on 2 cores) sit behind `make reliability`, so that `make test` stays
+# within its time; each of them was run for docs/reliability.md.
+long_run = pytest.mark.skipif(not os.environ.get("PAPERLINE_LONG_RELIABILITY"),
+                              reason="a long reliability run: make reliability (PAPERLINE_LONG_RELIABILITY=1)")
+
+
+def tiny_args(paper: str, data: Path, **extra) -> list[str]:
+    """`--set` arguments for one tiny run of `paperline run PAPER` on `data`."""
+    tiny = {"mv-softmax": {"epochs": 1, "width": 0.25, "input_size": 32, "embedding_size": 16, "batch_size": 8},
+            "jd-landmark": {"epochs": 1, "width": 8, "input_size": 64},
+            "lapa": {"epochs": 1, "width": 4, "input_size": 64},
+            "kdctime": {"dataset": "ItalyPowerDemand", "epochs": 1, "members": 2, "rocket_kernels": 100},
+            "pts-tracking": {"epochs": 1, "pairs": 96, "trackers": "pts,no-prediction", "eao_range": "5,20"},
+            "swing": {"top_k": 20}}[paper]
+    params = {"data_path": data, **tiny, "threads": 1, **extra}
+    return [a for k, v in params.items() for a in ("--set", f"{k}={v}")]
+
+
+def build_ucr(root: Path) -> Path:
+    from paperline.timeseries.build import UCRDataConfig, build_ucr_dataset
+
+    build_ucr_dataset(root, UCRDataConfig(datasets=["ItalyPowerDemand"]))
+    return root
+
+
+def build_log(root: Path, seed: int = 3) -> Path:
+    from paperline.recsys.build import InteractionsDataConfig, build_interactions_dataset
+
+    build_interactions_dataset(root, InteractionsDataConfig(rows=20_000, seed=seed))
+    return root
+
+
+def build_sequences(root: Path) -> Path:
+    from paperline.tracker.config import SequenceDataConfig
+    from paperline.tracker.generator import build_sequences_dataset
+
+    build_sequences_dataset(root, SequenceDataConfig(train_sequences=3, test_sequences=3, frames="24,30",
+                                                     face_share=0.5, seed=3))
+    return root
