@@ -231,3 +231,18 @@ def mlflow_server(postgres, seaweedfs, tmp_path_factory):
                                          tmp_path_factory.mktemp("mlflow") / "server.log")
     yield {"url": url, "proc": proc}
     stop_server(proc, log)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium through Playwright, for the tests that open a page (one per module:
+    Playwright's event loop does not outlive the module that needs it)."""
+    from playwright.sync_api import sync_playwright
+    from support.browser import CHROMIUM, launch
+
+    if CHROMIUM is None:
+        pytest.fail("chromium is not installed (make system installs it)")
+    with sync_playwright() as p:
+        b = launch(p)
+        yield b
+        b.close()

@@ -1,6 +1,7 @@
 """The weak-asr pipeline end to end through kfp.local on the tiny video set (tiny model, one epoch)."""
 
 import pytest
+from support.browser import check_report, report_of
 from support.cli import full_log, open_home, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -10,7 +11,7 @@ TINY = {"ocr_shards": 2, "d_model": 32, "blocks": 1, "heads": 2, "seed_epochs": 
         "ablations": "no-vad,hours=0.5", "beam": 2, "model_name": "weak-asr-e2e"}
 
 
-def test_weak_asr_pipeline(tiny_videos, tmp_path):
+def test_weak_asr_pipeline(tiny_videos, tmp_path, browser):
     root, _, _ = tiny_videos
     home = tmp_path / "home"
     args = [a for k, v in TINY.items() for a in ("--set", f"{k}={v}")]
@@ -28,5 +29,6 @@ def test_weak_asr_pipeline(tiny_videos, tmp_path):
     assert all(v >= 0 for k, v in m.items() if k.startswith("cer"))
     assert 0 < m["weak_hours"] < 0.1 and m["label_cer_all"] < 0.5
     assert "evaluation/systems.png" in {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
+    check_report(browser, report_of(home), m, tmp_path / "report.png")  # the KFP report, in Chromium
     rep = run_cli(["report", "weak-asr"], home)
     assert rep.returncode == 0 and "WenetSpeech" in rep.stdout

@@ -4,6 +4,7 @@ nothing."""
 
 import pytest
 from PIL import Image
+from support.browser import check_report, report_of
 from support.cli import full_log, open_home, registry, run_cli
 
 pytestmark = pytest.mark.e2e
@@ -17,7 +18,7 @@ def _args(extra=()):
     return [a for k, v in {**TINY, **dict(extra)}.items() for a in ("--set", f"{k}={v}")]
 
 
-def test_giu_gan_pipeline_and_the_sample_command(tiny_fashion, tmp_path):
+def test_giu_gan_pipeline_and_the_sample_command(tiny_fashion, tmp_path, browser):
     home = tmp_path / "home"
     res = run_cli(["run", "giu-gan", "--set", f"data_path={tiny_fashion}", *_args()], home)
     out = full_log(res)
@@ -37,6 +38,7 @@ def test_giu_gan_pipeline_and_the_sample_command(tiny_fashion, tmp_path):
         "samples/giu-gan/giu_gan_epoch_001.png"}
     arts = {f.path for f in c.list_artifacts(run.info.run_id, "evaluation")}
     assert {"evaluation/samples.png", "evaluation/fid_curve.png", "evaluation/report.md"} <= arts
+    check_report(browser, report_of(home), m, tmp_path / "report.png")  # the KFP report, in Chromium
     assert registry(home, "gan-e2e") == ([1], "1")
 
     grid = tmp_path / "grid.png"

@@ -2,28 +2,9 @@
 Playwright): the MLflow run and model pages of a real `mlflow server`, and an evaluation report as
 KFP shows it. Screenshots go under the test's folder."""
 
-import shutil
-
 import numpy as np
 import pytest
-
-CHROMIUM = shutil.which("chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        pytest.fail("chromium is not installed (make system installs it)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
-def broken_images(page) -> list[str]:
-    return page.evaluate("[...document.images].filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src)")
+from support.browser import broken_images
 
 
 def test_mlflow_run_and_model_pages(browser, mlflow_server, s3_env, monkeypatch, tmp_path):

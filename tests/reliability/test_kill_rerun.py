@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from support.browser import check_report, report_of
 from support.cli import full_log
 
 from tests.reliability.tiny_runs import build_log, build_sequences, build_ucr, long_run, tiny_args
@@ -62,7 +63,7 @@ def _check_runs(c, paper, killed_run=True):
 
 @pytest.mark.parametrize("paper", [pytest.param(p, marks=long_run) for p in
                                    ("mv-softmax", "jd-landmark", "lapa", "kdctime", "pts-tracking")])
-def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tmp_path, monkeypatch):
+def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tmp_path, monkeypatch, browser):
     """Two epochs; the training task dies right after the first checkpoint. The rerun resumes after
     epoch 1, ends with a registered champion, and its checkpoint folder is gone."""
     data = {"mv-softmax": tiny_dataset, "jd-landmark": tiny_parsing / "jd", "lapa": tiny_parsing / "lapa",
@@ -91,10 +92,12 @@ def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tm
     run = c.get_run(c.get_model_version_by_alias(model, "champion").tags["run_id"])
     steps = {m.step for m in c.get_metric_history(run.info.run_id, "train_seconds")}
     assert {1, 2} <= steps
+    # the family's report from the rerun, in the browser: its pictures and the run's figures
+    check_report(browser, report_of(home), run.data.metrics, tmp_path / f"{paper}-report.png")
 
 
 @pytest.mark.parametrize("point", [pytest.param("register:logged", marks=long_run), "publish:files"])
-def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, tmp_path, monkeypatch):
+def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, tmp_path, monkeypatch, browser):
     """The index published to S3; the task dies between logging the model and tagging its version, or
     between the index's files and its _SUCCESS marker. After the rerun no folder lacks its marker and
     the registry holds only whole versions behind its aliases."""
@@ -124,5 +127,6 @@ def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, 
     _check_registry(c, model, f"sqlite:///{home / 'mlflow.db'}", tmp_path, monkeypatch)
     champ = c.get_model_version_by_alias(model, "champion")
     assert c.get_run(champ.tags["run_id"]).data.tags["index_uri"].rsplit("/", 1)[1] in folders
+    check_report(browser, report_of(home), c.get_run(champ.tags["run_id"]).data.metrics, tmp_path / "swing-report.png")
     if point == "register:logged":  # the version logged before the kill: whole, but never gated
         assert len(c.search_model_versions(f"name='{model}'")) == 2 and str(champ.version) == "2"
