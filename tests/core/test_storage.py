@@ -54,3 +54,23 @@ def test_local_store_and_bad_uri(tmp_path):
     assert (tmp_path / "back" / "a.txt").read_text() == "alpha"
     with pytest.raises(StorageError, match="unsupported store URI"):
         open_store("ftp://x/y")
+
+
+def test_sweep_removes_only_half_published_folders_of_gone_writers(tmp_path):
+    """A killed publisher's folder (files, no marker) goes once its writer is known gone; a complete
+    folder, one still being written and a folder that is nobody's run stay."""
+    from paperline.core.storage import sweep_incomplete
+
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    (src / "sub" / "a.txt").write_text("a")
+    root = tmp_path / "indexes"
+    store = LocalStore(root)
+    put_dir(store, src, "complete-run")
+    for name in ("killed-run", "live-run", "not-a-run"):
+        store.put_file(src / "sub" / "a.txt", f"{name}/sub/a.txt")
+    (root / "killed-run" / ".b.txt.tmp-1234").write_text("torn")  # a put cut off by SIGKILL
+    gone = {"complete-run", "killed-run"}
+    assert sweep_incomplete(str(root), lambda name: name in gone) == ["killed-run"]
+    assert sorted(p.name for p in root.iterdir()) == ["complete-run", "live-run", "not-a-run"]
+    assert store.exists("complete-run/_SUCCESS")

@@ -107,11 +107,11 @@ def run_tags(kfp_run_id: str, data_meta: dict) -> dict:
             "dvc_md5": data_meta.get("dvc_md5", "")}
 
 
-def is_running(run_id: str) -> bool:
-    """Whether `run_id` is a run still going (not ended, and not an id this store does not know)."""
+def has_ended(run_id: str) -> bool:
+    """Whether `run_id` names a run of this store that has ended (a name that is no run id: False)."""
     try:
-        return client().get_run(run_id).info.status == "RUNNING"
-    except Exception:  # noqa: BLE001 - no such run: nobody is writing for it
+        return client().get_run(run_id).info.status != "RUNNING"
+    except Exception:  # noqa: BLE001 - not a run of this store: not ours to judge
         return False
 
 

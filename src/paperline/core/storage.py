@@ -199,16 +199,16 @@ def _split(uri: str):
     return open_store(head), leaf
 
 
-def sweep_incomplete(root_uri: str, still_writing) -> list[str]:
+def sweep_incomplete(root_uri: str, writer_gone) -> list[str]:
     """Removes the folders directly under `root_uri` that have no marker (a publisher killed half-way)
-    and whose writer is gone (`still_writing(name)` is False). Returns their names."""
+    and whose writer is known to be gone (`writer_gone(name)`). Returns their names."""
     store = open_store(root_uri)
     folders: dict[str, bool] = {}
     for key in store.list(""):
         name, _, rest = key.partition("/")
         if rest:
             folders[name] = folders.get(name, False) or rest == MARKER
-    swept = [name for name, complete in sorted(folders.items()) if not complete and not still_writing(name)]
+    swept = [name for name, complete in sorted(folders.items()) if not complete and writer_gone(name)]
     for name in swept:
         for key in store.list(f"{name}/"):
             store.remove(key)

@@ -185,7 +185,7 @@ def publish(index_dir: str, uri: str, meta: dict, local_dir: str, run_id: str) -
 
     write_index(_read(index_dir), local_dir, meta)
     root = uri.rstrip("/").rpartition("/")[0]
-    for gone in storage.sweep_incomplete(root, experiments.is_running):
+    for gone in storage.sweep_incomplete(root, experiments.has_ended):
         print(f"removed {root}/{gone}: an index its killed run never finished publishing", flush=True)
     storage.publish_dir(local_dir, uri)
     experiments.set_tags(run_id, {"index_uri": uri})

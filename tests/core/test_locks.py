@@ -1,0 +1,52 @@
+"""The two small exclusions the reliability work added: the promotion gate's lock in the registry,
+and the resumable checkpoint folder of a training step."""
+
+import os
+import socket
+import time
+
+import pytest
+
+from paperline.core.errors import PaperlineError
+
+
+def test_gate_lock_held_by_a_live_holder_times_out_naming_it(home):
+    from paperline.core import experiments
+    from paperline.core.registry_lock import gate_lock, lock_name
+
+    c = experiments.client()
+    me = f"{socket.gethostname()}:{os.getpid()}"  # alive: this very process
+    c.create_registered_model(lock_name("m"), tags={"holder": me, "since": f"{time.time():.3f}"})
+    with pytest.raises(PaperlineError, match=f"held by {me}"):
+        with gate_lock("m", wait_s=0.5):
+            pass
+    c.delete_registered_model(lock_name("m"))
+    with gate_lock("m", wait_s=0.5):  # free: taken at once, and gone afterwards
+        assert c.get_registered_model(lock_name("m")).tags["holder"] == me
+    assert not c.search_registered_models(filter_string=f"name='{lock_name('m')}'")
+
+
+def test_an_old_lock_is_stale_whoever_held_it(home):
+    from paperline.core import experiments
+    from paperline.core.registry_lock import gate_lock, lock_name
+
+    experiments.client().create_registered_model(lock_name("m"), tags={"holder": "other-host:1", "since": "0"})
+    with gate_lock("m", wait_s=5):
+        pass
+
+
+def test_resumable_dir_is_kept_after_a_failure_and_removed_after_success(home):
+    from paperline.core.workdirs import resumable_dir
+
+    with pytest.raises(RuntimeError):
+        with resumable_dir("p", {"lr": 0.1}) as d:
+            (d / "checkpoint.pt").write_text("epoch 1")
+            raise RuntimeError("killed")
+    with resumable_dir("p", {"lr": 0.1}) as again:
+        assert again == d and (again / "checkpoint.pt").read_text() == "epoch 1"
+        with resumable_dir("p", {"lr": 0.1}) as twin:  # the same step at the same time: its own folder
+            assert twin != d and not (twin / "checkpoint.pt").exists()
+        assert not twin.exists()
+        with resumable_dir("p", {"lr": 0.2}) as other:
+            assert other != d
+    assert not d.exists()
