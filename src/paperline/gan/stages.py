@@ -97,8 +97,8 @@ def train_gan_stage(root, cfg: GanConfig, name: str, features_path, model_path, 
                                 step=rec["iterations"])
         experiments.log_artifact(run_id, str(png), f"samples/{name}")
 
-    key = {"gan": asdict(cfg), "model": name, "data": data_digest(x)}
-    with experiments.failing_run(run_id), resumable_dir("gan", key) as work:
+    resume_key = {"gan": asdict(cfg), "model": name, "data": data_digest(x)}
+    with experiments.failing_run(run_id), resumable_dir("gan", resume_key) as work:
         trainer, history = fit_gan(name, x, cfg, lambda fake: M.fid(real, extractor.features(fake)), work, on_epoch)
     save_model(trainer.ema.cpu(), model_path, generator)
     last = history[-1]
