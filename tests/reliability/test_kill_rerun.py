@@ -96,7 +96,7 @@ def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tm
     check_report(browser, report_of(home), run.data.metrics, tmp_path / f"{paper}-report.png")
 
 
-@pytest.mark.parametrize("point", [pytest.param("register:logged", marks=long_run), "publish:files"])
+@pytest.mark.parametrize("point", [pytest.param(p, marks=long_run) for p in ("register:logged", "publish:files")])
 def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, tmp_path, monkeypatch, browser):
     """The index published to S3; the task dies between logging the model and tagging its version, or
     between the index's files and its _SUCCESS marker. After the rerun no folder lacks its marker and
