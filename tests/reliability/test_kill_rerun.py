@@ -7,6 +7,7 @@ artifacts, every alias points at a whole version, and no half-published folder i
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from support.browser import check_report, report_of
@@ -32,18 +33,20 @@ def _client(home):
     return mlflow.MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
 
 
-def _check_registry(c, model, tracking_uri, tmp_path, monkeypatch):
+def _check_registry(c, model, tmp_path):
     """Every version downloads with its MLmodel and its artifact; both aliases name a version whose
     run finished."""
     import mlflow
     import yaml
 
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", tracking_uri)  # models:/ URIs resolve through the registry
     versions = c.search_model_versions(f"name='{model}'")
     assert versions, model
     for v in versions:
         dst = tmp_path / "versions" / str(v.version)
-        mlflow.artifacts.download_artifacts(artifact_uri=f"models:/{model}/{v.version}", dst_path=str(dst))
+        # where the version's files live, asked of this store (not of whatever registry the process last used)
+        dst.mkdir(parents=True)
+        dst = Path(mlflow.artifacts.download_artifacts(
+            artifact_uri=c.get_model_version_download_uri(model, v.version), dst_path=str(dst)))
         flavor = yaml.safe_load((dst / "MLmodel").read_text())["flavors"]["python_function"]
         assert (dst / flavor["artifacts"]["model"]["path"]).exists(), v.version
     for alias in ("challenger", "champion"):
@@ -63,7 +66,7 @@ def _check_runs(c, paper, killed_run=True):
 
 @pytest.mark.parametrize("paper", [pytest.param(p, marks=long_run) for p in
                                    ("mv-softmax", "jd-landmark", "lapa", "kdctime", "pts-tracking")])
-def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tmp_path, monkeypatch, browser):
+def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tmp_path, browser):
     """Two epochs; the training task dies right after the first checkpoint. The rerun resumes after
     epoch 1, ends with a registered champion, and its checkpoint folder is gone."""
     data = {"mv-softmax": tiny_dataset, "jd-landmark": tiny_parsing / "jd", "lapa": tiny_parsing / "lapa",
@@ -87,7 +90,7 @@ def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tm
     assert not list((home / "checkpoints").rglob("checkpoint.pt")), "a finished step left its checkpoint"
     c = _client(home)
     _check_runs(c, paper, killed_run=in_run)
-    _check_registry(c, model, f"sqlite:///{home / 'mlflow.db'}", tmp_path, monkeypatch)
+    _check_registry(c, model, tmp_path)
     # the resumed run carries the whole history, the epoch before the kill included
     run = c.get_run(c.get_model_version_by_alias(model, "champion").tags["run_id"])
     steps = {m.step for m in c.get_metric_history(run.info.run_id, "train_seconds")}
@@ -97,7 +100,7 @@ def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tm
 
 
 @pytest.mark.parametrize("point", [pytest.param(p, marks=long_run) for p in ("register:logged", "publish:files")])
-def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, tmp_path, monkeypatch, browser):
+def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, tmp_path, browser):
     """The index published to S3; the task dies between logging the model and tagging its version, or
     between the index's files and its _SUCCESS marker. After the rerun no folder lacks its marker and
     the registry holds only whole versions behind its aliases."""
@@ -124,7 +127,7 @@ def test_swing_killed_while_registering_or_publishing_then_rerun(point, bucket, 
         assert "an index its killed run never finished publishing" in full_log(again)
     c = _client(home)
     _check_runs(c, "swing", killed_run=point == "publish:files")  # its run has ended when it registers
-    _check_registry(c, model, f"sqlite:///{home / 'mlflow.db'}", tmp_path, monkeypatch)
+    _check_registry(c, model, tmp_path)
     champ = c.get_model_version_by_alias(model, "champion")
     assert c.get_run(champ.tags["run_id"]).data.tags["index_uri"].rsplit("/", 1)[1] in folders
     check_report(browser, report_of(home), c.get_run(champ.tags["run_id"]).data.metrics, tmp_path / "swing-report.png")
