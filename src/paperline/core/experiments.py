@@ -224,7 +224,7 @@ def failing_run(run_id: str) -> Iterator[None]:
         raise
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -248,7 +248,7 @@ def reap_orphans() -> list[str]:
     mine = f"attributes.status = 'RUNNING' and tags.`{RUNNER_TAG}` LIKE '{host.replace(chr(39), '_')}:%'"
     for run in c.search_runs(exps, mine, max_results=1000) if exps else []:
         who, _, pid = run.data.tags.get(RUNNER_TAG, "").rpartition(":")
-        if who != host or not pid.isdigit() or _alive(int(pid)):
+        if who != host or not pid.isdigit() or process_alive(int(pid)):
             continue
         c.set_tag(run.info.run_id, KILLED_TAG, f"the paperline run process {pid} on {host} ended before the run "
                   "finished (killed or crashed); found by a later run")

@@ -8,8 +8,6 @@ from __future__ import annotations
 import os
 import signal
 
-POINTS = ("train:checkpointed", "register:logged", "publish:files")
-
 
 def kill_point(name: str) -> None:
     if os.environ.get("PAPERLINE_KILL_AT") == name:

@@ -28,7 +28,7 @@ def lock_name(model_name: str) -> str:
 
 def _stale(tags: dict, stale_s: float) -> bool:
     host, _, pid = tags.get("holder", "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and not experiments._alive(int(pid)):
+    if host == socket.gethostname() and pid.isdigit() and not experiments.process_alive(int(pid)):
         return True
     try:
         return time.time() - float(tags.get("since", "0")) > stale_s
