@@ -6,91 +6,23 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from urllib.parse import urlparse
 
 import pytest
 from conftest import _free_port, start_mlflow_server, stop_server
 from support.cli import full_log
+from support.proxy import TcpProxy
 
 from tests.reliability.tiny_runs import build_log, long_run, tiny_args
 
 pytestmark = pytest.mark.e2e
 
-_BODY = b'<?xml version="1.0"?><Error><Code>SlowDown</Code><Message>refusing</Message></Error>'
-SLOW_DOWN = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/xml\r\nConnection: close\r\n"
-             b"Content-Length: %d\r\n\r\n" % len(_BODY)) + _BODY
-
-
-class RefusingProxy:
-    """A TCP proxy in front of the real SeaweedFS. While refusing, every new connection gets S3's
-    503 SlowDown after its request head, and the connections open when refusal began are cut."""
-
-    def __init__(self, target_port: int):
-        self.target, self.until, self.refused, self.conns = target_port, 0.0, 0, []
-        self.sock = socket.create_server(("127.0.0.1", 0))
-        self.port = self.sock.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def refuse(self, seconds: float) -> None:
-        self.until = time.monotonic() + seconds
-        for s in self.conns:
-            try:
-                s.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        self.conns = []
-
-    def _accept(self):
-        while True:
-            try:
-                client, _ = self.sock.accept()
-            except OSError:
-                return
-            if time.monotonic() < self.until:
-                threading.Thread(target=self._refuse, args=(client,), daemon=True).start()
-                continue
-            upstream = socket.create_connection(("127.0.0.1", self.target))
-            self.conns += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
-
-    def _refuse(self, client):
-        try:
-            head = b""
-            while b"\r\n\r\n" not in head and len(head) < 65536:
-                chunk = client.recv(4096)
-                if not chunk:
-                    break
-                head += chunk
-            client.sendall(SLOW_DOWN)
-            self.refused += 1
-        except OSError:
-            pass
-        finally:
-            client.close()
-
-    @staticmethod
-    def _pipe(src, dst):
-        try:
-            while data := src.recv(65536):
-                dst.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (src, dst):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-
 @pytest.fixture
 def refusing_s3(seaweedfs):
-    proxy = RefusingProxy(urlparse(seaweedfs["endpoint"]).port)
+    proxy = TcpProxy(urlparse(seaweedfs["endpoint"]).port)
     yield proxy
-    proxy.sock.close()
+    proxy.close()
 
 
 def _folder(tmp_path):
