@@ -31,8 +31,10 @@ def test_an_old_lock_is_stale_whoever_held_it(home):
     from paperline.core.registry_lock import gate_lock, lock_name
 
     experiments.client().create_registered_model(lock_name("m"), tags={"holder": "other-host:1", "since": "0"})
-    with gate_lock("m", wait_s=5):
-        pass
+    with gate_lock("m", wait_s=5) as broken:
+        assert broken == ["other-host:1 since 0"]
+    with gate_lock("m", wait_s=5) as broken:  # a free lock: nothing broken
+        assert broken == []
 
 
 def test_resumable_dir_is_kept_after_a_failure_and_removed_after_success(home):

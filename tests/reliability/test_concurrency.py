@@ -99,8 +99,12 @@ def test_a_stale_gate_lock_is_broken(mlflow_server, s3_env, tmp_path, monkeypatc
     c = mlflow.MlflowClient(mlflow_server["url"])
     c.create_registered_model(lock_name(name), tags={"holder": f"{socket.gethostname()}:{dead.pid}",
                                                      "since": f"{time.time():.3f}"})
-    assert promotion.promote(name, v)["decision"] == "promoted"
+    decision = promotion.promote(name, v)
+    assert decision["decision"] == "promoted"
     assert not c.search_registered_models(filter_string=f"name='{lock_name(name)}'")
+    # the broken lock is on the decision's record: whose it was
+    holder = c.get_model_version(name, v).tags["promotion.broke_stale_lock"]
+    assert holder.startswith(f"{socket.gethostname()}:{dead.pid} since ") and holder == decision["broke_stale_lock"]
 
 
 @long_run

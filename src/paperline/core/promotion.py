@@ -100,8 +100,13 @@ def model_artifact(uri: str) -> Path:
 def gate(name: str, version: str, metric_name: str, higher_is_better: bool = True, reevaluate=None) -> dict:
     """Moves `champion` to `version` if it beats the current champion (or there is none). Gates of one
     model run one at a time (`registry_lock`), so champion ends at the best of concurrent candidates."""
-    with gate_lock(name):
-        return _gate(name, version, metric_name, higher_is_better, reevaluate)
+    with gate_lock(name) as broken:
+        decision = _gate(name, version, metric_name, higher_is_better, reevaluate)
+        if broken:  # who held the lock and died: worth a look when champion moved in a strange way
+            decision["broke_stale_lock"] = "; ".join(broken)
+            experiments.client().set_model_version_tag(name, version, "promotion.broke_stale_lock",
+                                                       decision["broke_stale_lock"])
+        return decision
 
 
 def _gate(name: str, version: str, metric_name: str, higher_is_better: bool, reevaluate) -> dict:

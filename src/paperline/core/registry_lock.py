@@ -37,14 +37,15 @@ def _stale(tags: dict, stale_s: float) -> bool:
 
 
 @contextmanager
-def gate_lock(model_name: str, wait_s: float = 1800.0, stale_s: float = 1800.0) -> Iterator[None]:
-    """Holds the promotion lock of `model_name` for the body; waits for another holder, up to `wait_s`."""
+def gate_lock(model_name: str, wait_s: float = 1800.0, stale_s: float = 1800.0) -> Iterator[list[str]]:
+    """Holds the promotion lock of `model_name` for the body; waits for another holder, up to `wait_s`.
+    Yields the holders of the stale locks it broke on the way, for the decision's record."""
     from mlflow.exceptions import MlflowException
 
     c = experiments.client()
     name = lock_name(model_name)
     me = f"{socket.gethostname()}:{os.getpid()}"
-    since = ""
+    since, broken = "", []
     deadline = time.monotonic() + wait_s
     delay = 0.05
     while True:
@@ -65,6 +66,7 @@ def gate_lock(model_name: str, wait_s: float = 1800.0, stale_s: float = 1800.0) 
                   flush=True)
             try:
                 c.delete_registered_model(name)
+                broken.append(f"{held.get('holder', '?')} since {held.get('since', '?')}")
             except MlflowException:
                 pass
             continue
@@ -75,7 +77,7 @@ def gate_lock(model_name: str, wait_s: float = 1800.0, stale_s: float = 1800.0) 
         time.sleep(delay * (1 + random.random()))
         delay = min(delay * 2, 2.0)
     try:
-        yield
+        yield broken
     finally:
         try:  # not if ours was broken as stale and another gate holds it now
             held = c.get_registered_model(name).tags
