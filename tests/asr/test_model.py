@@ -14,7 +14,7 @@ from paperline.asr.cut import slice_audio
 from paperline.asr.features import cmvn, log_mel, mel_filters, spec_augment
 from paperline.asr.model import ConformerCTC, Vocab, alignment_confidence, beam_search, greedy
 from paperline.asr.speech import Speaker, synthesize
-from paperline.asr.train import Clips, evaluate_cer, train
+from paperline.asr.train import Clips, clips_digest, evaluate_cer, train
 
 
 def test_slicing_returns_the_expected_samples_clipped_to_the_file():
@@ -113,16 +113,27 @@ def test_tiny_conformer_overfits_eight_utterances(eight):
         assert "<" not in lp_hyp
 
 
-def test_training_resumes_to_the_same_weights(eight, tmp_path):
+def test_a_stopped_training_resumes_to_the_same_weights(eight, tmp_path, monkeypatch, capsys):
+    """A training that dies after epoch 1 of 3 (here an error; in the kill test a SIGKILL), started
+    again with the same clips and config, resumes from its checkpoint and ends on the weights of an
+    uninterrupted run; its checkpoint folder goes once it succeeds."""
+    monkeypatch.setenv("PAPERLINE_HOME", str(tmp_path))
+    monkeypatch.setenv("PAPERLINE_CHECKPOINT_SECONDS", "0")
     cfg = ASRConfig(d_model=32, blocks=1, heads=2, batch_size=4, threads=1)
     vocab = Vocab.from_texts(eight.texts)
-    whole, _ = train(eight, vocab, cfg, epochs=3, lr=1e-3, work_dir=tmp_path / "a")
-    train(eight, vocab, cfg, epochs=2, lr=1e-3, work_dir=tmp_path / "b")
-    # a run stopped after 2 of 3 epochs cannot resume under another epoch count: the loop refuses it
-    from paperline.core.errors import ConfigError
+    whole, _ = train(eight, vocab, cfg, epochs=3, lr=1e-3)
 
-    with pytest.raises(ConfigError):
-        train(eight, vocab, cfg, epochs=3, lr=1e-3, work_dir=tmp_path / "b")
-    again, _ = train(eight, vocab, cfg, epochs=3, lr=1e-3, work_dir=tmp_path / "a")   # resumes after the last
+    def die(epoch, rec):
+        if epoch == 2:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        train(eight, vocab, cfg, epochs=3, lr=1e-3, on_epoch=die)
+    assert len(list((tmp_path / "checkpoints" / "weak-asr").rglob("checkpoint.pt"))) == 1
+    capsys.readouterr()
+    again, history = train(eight, vocab, cfg, epochs=3, lr=1e-3)
+    assert "after epoch 1" in capsys.readouterr().out and [h["epoch"] for h in history] == [1, 2, 3]
     assert all(torch.equal(a, b) for a, b in zip(whole.state_dict().values(), again.state_dict().values()))
+    assert not list((tmp_path / "checkpoints").rglob("checkpoint.pt"))
+    # other clips are another training: it does not pick up this one's checkpoint
+    assert clips_digest(eight) != clips_digest(Clips(eight.ids[:7], eight.texts[:7], eight.feats[:7]))
     assert math.isfinite(float(whole.out.weight.sum()))

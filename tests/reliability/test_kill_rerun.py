@@ -13,7 +13,15 @@ import pytest
 from support.browser import check_report, report_of
 from support.cli import full_log
 
-from tests.reliability.tiny_runs import build_log, build_sequences, build_ucr, long_run, tiny_args
+from tests.reliability.tiny_runs import (
+    build_fashion,
+    build_log,
+    build_sequences,
+    build_ucr,
+    build_videos,
+    long_run,
+    tiny_args,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -96,6 +104,35 @@ def test_killed_during_training_then_rerun(paper, tiny_dataset, tiny_parsing, tm
     steps = {m.step for m in c.get_metric_history(run.info.run_id, "train_seconds")}
     assert {1, 2} <= steps
     # the family's report from the rerun, in the browser: its pictures and the run's figures
+    check_report(browser, report_of(home), run.data.metrics, tmp_path / f"{paper}-report.png")
+
+
+@pytest.mark.parametrize("paper,training", [pytest.param("weak-asr", "pre-train full", marks=long_run),
+                                            pytest.param("giu-gan", "giu-gan", marks=long_run)])
+def test_killed_in_a_later_training_then_rerun(paper, training, tmp_path, browser):
+    """The pipelines that train more than once (weak-asr: seed rounds, then the main pre-training;
+    giu-gan: the feature classifier, then the generator): the task dies after the first checkpoint of
+    the main training, inside the pipeline's MLflow run. The rerun resumes that training after epoch 1
+    and ends with a whole champion."""
+    data = (build_videos if paper == "weak-asr" else build_fashion)(tmp_path / "data")
+    home, model = tmp_path / "home", f"kill-{paper}"
+    epochs = {"pretrain_epochs": 2} if paper == "weak-asr" else {"epochs": 2}
+    args = tiny_args(paper, data, model_name=model, **epochs)
+    killed = _run(paper, args, home, kill_at=f"train:checkpointed@{training}")
+    assert killed.returncode != 0 and f"pipeline {paper} failed" in killed.stderr, killed.stderr[-2000:]
+    assert len(list((home / "checkpoints").rglob("checkpoint.pt"))) == 1, "the killed training's checkpoint"
+
+    again = _run(paper, args, home)
+    out = full_log(again)
+    assert again.returncode == 0, out[-4000:]
+    assert "was left RUNNING by a paperline run that is gone: marked KILLED" in again.stdout
+    resumed = [line for line in out.splitlines() if "resumed from" in line]
+    assert len(resumed) == 1 and "after epoch 1" in resumed[0], resumed  # only the killed training resumes
+    assert not list((home / "checkpoints").rglob("checkpoint.pt")), "a finished step left its checkpoint"
+    c = _client(home)
+    _check_runs(c, paper)
+    _check_registry(c, model, tmp_path)
+    run = c.get_run(c.get_model_version_by_alias(model, "champion").tags["run_id"])
     check_report(browser, report_of(home), run.data.metrics, tmp_path / f"{paper}-report.png")
 
 

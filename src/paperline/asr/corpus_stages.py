@@ -134,7 +134,7 @@ def filter_corpus(corpus_dir: str | Path, cfg: ASRConfig, out: str | Path) -> di
                 raise DataError(f"{corpus_dir / 'weak.jsonl'}: the filters keep nothing to train a seed model on")
             vocab = Vocab.from_texts(r["text"] for r in keep)
             model, _ = train(load_clips(utterances(corpus_dir, keep)), vocab, cfg, cfg.seed_epochs, cfg.lr,
-                             Path(out).parent / f"seed-work-{rnd}", desc=f"seed round {rnd + 1}")
+                             desc=f"seed round {rnd + 1}")
             rows = score_rows(rows, corpus_dir, model, vocab)
             c = filters.counts(filters.assign(rows, cfg))
             history.append({"round": rnd + 1, "trained_on": len(keep), **c})

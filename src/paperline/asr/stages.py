@@ -59,7 +59,6 @@ def pretrain_finetune(root: str | Path, corpus_dir: str | Path, scored_dir: str 
     from paperline.asr.train import load_clips, train
 
     cfg.check()
-    out = Path(finetuned).parent / "work"
     rows = weak_rows(scored_dir, cfg, variant)
     share = variant_config(cfg, variant)[1]
     epochs = max(1, round(cfg.pretrain_epochs / share))  # a share of the hours gets as many steps, not fewer
@@ -68,13 +67,13 @@ def pretrain_finetune(root: str | Path, corpus_dir: str | Path, scored_dir: str 
     weak = load_clips(utterances(corpus_dir, rows))
     vocab = Vocab.from_texts(r["text"] for r in rows)
     name = variant or "full"
-    model, h1 = train(weak, vocab, cfg, epochs, cfg.lr, out / "work-pretrain", desc=f"pre-train {name}",
+    model, h1 = train(weak, vocab, cfg, epochs, cfg.lr, desc=f"pre-train {name}",
                       on_epoch=_prefixed(on_epoch, "pretrain_"))
     save_model(with_vocab(model, vocab), pretrained, conformer_ctc)
     clips = load_clips(target)
     grown = vocab.grown(clips.texts)
     model.grow_output(len(grown))
-    model, h2 = train(clips, grown, cfg, cfg.finetune_epochs, cfg.finetune_lr, out / "work-finetune", init=model,
+    model, h2 = train(clips, grown, cfg, cfg.finetune_epochs, cfg.finetune_lr, init=model,
                       desc=f"fine-tune {name}", on_epoch=_prefixed(on_epoch, "finetune_"))
     save_model(with_vocab(model, grown), finetuned, conformer_ctc)
     info = {"variant": name, "weak_utterances": len(rows), "weak_hours": weak.seconds / 3600,
@@ -133,11 +132,10 @@ def train_target_only(root: str | Path, cfg: ASRConfig, model_path: str | Path) 
     epochs as `target_epochs`."""
     from paperline.asr.train import load_clips, train
 
-    out = Path(model_path).parent
     clips = load_clips(read_aishell(Path(root) / "target", "train").utterances)
     vocab = Vocab.from_texts(clips.texts)
     t0 = time.perf_counter()
-    model, h = train(clips, vocab, cfg, cfg.target_epochs, cfg.lr, out / "work", desc="target-only")
+    model, h = train(clips, vocab, cfg, cfg.target_epochs, cfg.lr, desc="target-only")
     save_model(with_vocab(model, vocab), model_path, conformer_ctc)
     return {"variant": "target-only", "target_utterances": len(clips.ids), "loss": h[-1]["loss"],
             "train_s": time.perf_counter() - t0}

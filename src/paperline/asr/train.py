@@ -5,8 +5,8 @@ weights with the vocabulary grown (old rows kept) and a lower learning rate."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import hashlib
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -19,6 +19,7 @@ from paperline.asr.model import ConformerCTC, Vocab, alignment_confidence, beam_
 from paperline.asr.speech import RATE, read_wav
 from paperline.asr.text import Edits, edits
 from paperline.core.loop import OneCycleTrainer, run_epochs
+from paperline.core.workdirs import data_digest, resumable_dir
 
 
 @dataclass
@@ -126,19 +127,31 @@ class CTCTrainer(OneCycleTrainer):
         self.gen.set_state(state["gen"])
 
 
-def train(clips: Clips, vocab: Vocab, cfg: ASRConfig, epochs: int, lr: float, work_dir: str | Path | None = None,
-          init: ConformerCTC | None = None, desc: str = "", on_epoch=None) -> tuple[ConformerCTC, list[dict]]:
-    """`epochs` of CTC training from scratch (CMVN from these clips) or from `init`."""
+def train(clips: Clips, vocab: Vocab, cfg: ASRConfig, epochs: int, lr: float, init: ConformerCTC | None = None,
+          desc: str = "", on_epoch=None) -> tuple[ConformerCTC, list[dict]]:
+    """`epochs` of CTC training from scratch (CMVN from these clips) or from `init`. Its checkpoints
+    live in a folder keyed by everything that decides the result, so that a killed step started
+    again resumes there (core/workdirs.py)."""
     run_cfg = Run(epochs, lr, cfg.batch_size, cfg.weight_decay, cfg.seed, cfg.device, cfg.threads, cfg.spec_augment,
                   cfg.d_model, cfg.blocks, cfg.heads, cfg.kernel, cfg.dropout)
     trainer = CTCTrainer(clips, vocab, run_cfg, init)
-    history = run_epochs(trainer, epochs, {"epochs": epochs, "lr": lr, "clips": len(clips.ids), "vocab": len(vocab),
-                                           "seed": cfg.seed},
-                         work_dir, on_epoch=on_epoch, desc=desc, per_epoch_bar=False,
-                         line=lambda r: f"{desc} epoch {r['epoch']}/{epochs}: CTC loss {r['loss']:.3f}"
-                         if r["epoch"] == epochs or r["epoch"] % max(1, epochs // 4) == 0 else None)
+    key = {"cfg": asdict(cfg), "epochs": epochs, "lr": lr, "vocab": vocab.tokens, "data": clips_digest(clips),
+           "init": data_digest(*[p.detach().cpu().numpy() for p in init.state_dict().values()]) if init else ""}
+    with resumable_dir("weak-asr", key) as work:
+        history = run_epochs(trainer, epochs, {"epochs": epochs, "lr": lr, "clips": len(clips.ids),
+                                               "vocab": len(vocab), "seed": cfg.seed},
+                             work, on_epoch=on_epoch, desc=desc, per_epoch_bar=False,
+                             line=lambda r: f"{desc} epoch {r['epoch']}/{epochs}: CTC loss {r['loss']:.3f}"
+                             if r["epoch"] == epochs or r["epoch"] % max(1, epochs // 4) == 0 else None)
     trainer.model.eval()
     return trainer.model, history
+
+
+def clips_digest(clips: Clips) -> str:
+    """The clips' identity for a checkpoint key: their ids, texts and features."""
+    h = hashlib.md5("\n".join(f"{i}\t{t}" for i, t in zip(clips.ids, clips.texts)).encode())
+    h.update(data_digest(*[f.numpy() for f in clips.feats]).encode())
+    return h.hexdigest()
 
 
 @torch.no_grad()

@@ -147,7 +147,7 @@ def run_epochs(trainer: Trainer, epochs: int, config: dict, work_dir: str | Path
             save_atomic({"config": config, "epoch": epoch + 1, "history": history, "trainer": trainer.state_dict(),
                          "torch_rng": torch.get_rng_state()}, ckpt)
             last_save = time.monotonic()
-            kill_point("train:checkpointed")
+            kill_point("train:checkpointed", desc)
         if stopping:
             break
     if overall is not None:

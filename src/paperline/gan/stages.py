@@ -48,7 +48,7 @@ def train_features_stage(root, cfg: GanConfig, model_path, paper: str, kfp_run_i
     with experiments.training_run(paper, kfp_run_id, data_meta, asdict(cfg), run_name) as run:
         trainer = ClassifierTrainer(x, y, s.classes, cfg)
         history = run_epochs(trainer, cfg.classifier_epochs, {"features": asdict(cfg)},
-                             Path(model_path).parent / "features-work", desc="feature classifier",
+                             run.work_dir, desc="feature classifier",
                              on_epoch=lambda e, r: run.log_metrics({f"features_{k}": v for k, v in r.items()}, e))
         save_model(trainer.model.cpu(), model_path, classifier)
         tx, ty, _ = images(root, cfg, "test", cfg.eval_samples, 1)
