@@ -17,7 +17,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --no-deps opencv-contrib-python-headless==5.0.0.93 vot-toolkit==0.9.0 attributee==0.1.9
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
-install: $(STAMP)
+## checkov (the Pod Security test's policy tool) in its own environment, its many pinned dependencies kept apart
+TOOLS   = .venv-tools
+CHECKOV = $(TOOLS)/.checkov-3.3.30
+$(CHECKOV):
+	test -x $(TOOLS)/bin/python || $(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q checkov==3.3.30
+	touch $(CHECKOV)
+
+install: $(STAMP) $(CHECKOV)
 
 ## Debian packages the suite uses (PostgreSQL, Java 17, Chromium), installed when missing (make test runs it, so CI does)
 system:

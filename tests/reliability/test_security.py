@@ -8,6 +8,7 @@ namespaces, ports or paths, no privileged containers; and, as this project asks,
 filesystem."""
 
 import ast
+import os
 import re
 from pathlib import Path
 
@@ -89,6 +90,74 @@ def test_every_pod_passes_the_restricted_profile(built, overlay):  # noqa: F811
     assert len(specs) >= 3
     bad = {where: v for where, s in specs if (v := restricted_violations(s))}
     assert not bad, bad
+
+
+# checkov (PyPI, offline) checks that map onto the restricted profile's list
+RESTRICTED_CHECKS = {"CKV_K8S_23": "runAsNonRoot",
+                     "CKV_K8S_16": "privileged", "CKV_K8S_17": "hostPID", "CKV_K8S_18": "hostIPC",
+                     "CKV_K8S_19": "hostNetwork", "CKV_K8S_20": "allowPrivilegeEscalation",
+                     "CKV_K8S_25": "added capabilities", "CKV_K8S_28": "NET_RAW", "CKV_K8S_37": "drop ALL",
+                     "CKV_K8S_39": "SYS_ADMIN", "CKV_K8S_31": "seccomp RuntimeDefault",
+                     "CKV_K8S_22": "read-only root filesystem"}
+CHECKOV = ROOT / ".venv-tools" / "bin" / "checkov"
+
+
+def checkov(pods: dict[str, dict], tmp_path: Path) -> dict:
+    """checkov's restricted checks on each pod spec, written as a Pod (so that pod templates inside
+    custom resources it does not know, the TrainingRuntime's and Spark's, are checked as well):
+    {pod name: {check id: passed}}."""
+    import json
+    import subprocess
+
+    assert CHECKOV.exists(), f"{CHECKOV} is missing: `make install` puts checkov in its own environment"
+    d = tmp_path / "pods"
+    d.mkdir()
+    (d / "pods.yaml").write_text(yaml.safe_dump_all(
+        [{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": n, "namespace": "paperline"}, "spec": spec}
+         for n, spec in pods.items()]))
+    res = subprocess.run([str(CHECKOV), "-d", str(d), "--framework", "kubernetes", "--skip-download",
+                          "--check", ",".join(RESTRICTED_CHECKS), "-o", "json"], capture_output=True, text=True,
+                         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"}, timeout=300)
+    assert res.stdout.strip(), res.stderr[-3000:]
+    out = json.loads(res.stdout)
+    results = {}
+    for kind, passed in (("passed_checks", True), ("failed_checks", False)):
+        for r in out["results"][kind]:
+            results.setdefault(r["resource"].split(".")[-1], {})[r["check_id"]] = passed
+    return results
+
+
+def test_checkov_fails_a_default_pod(tmp_path):
+    """The tool is really judging: a pod with no security settings fails its restricted checks."""
+    got = checkov({"bare": {"containers": [{"name": "c", "image": "busybox:1.36"}]}}, tmp_path)["bare"]
+    failed = {c for c, ok in got.items() if not ok}
+    assert {"CKV_K8S_20", "CKV_K8S_22", "CKV_K8S_23", "CKV_K8S_28", "CKV_K8S_31", "CKV_K8S_37"} <= failed, got
+
+
+def test_checkov_passes_every_pod_of_every_overlay(built, tmp_path):  # noqa: F811
+    """A real policy tool agrees with the rules above on every pod template the overlays ship."""
+    pods = {}
+    for overlay in OVERLAYS:
+        for d in (d for d in yaml.safe_load_all(built[overlay]) if d):
+            for i, (_, spec) in enumerate(pod_specs(d)):
+                pods[f"{overlay}-{d['kind'].lower()}-{d['metadata']['name']}-{i}"] = spec
+    got = checkov(pods, tmp_path)
+    assert set(got) == set(pods), set(pods) - set(got)
+    failed = {(pod, RESTRICTED_CHECKS[c]) for pod, checks in got.items() for c, ok in checks.items() if not ok}
+    assert not failed, sorted(failed)
+    missing = {pod: set(RESTRICTED_CHECKS) - set(checks) for pod, checks in got.items()}
+    assert not any(missing.values()), missing  # every check applied to every pod
+
+
+def test_every_namespaced_object_is_in_the_paperline_namespace(built):  # noqa: F811
+    """Objects an overlay generates (its Secrets) land in the namespace of the pods that mount them,
+    not in whatever namespace kubectl's context points at (checkov found them in `default`)."""
+    cluster_wide = {"Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
+                    "ClusterTrainingRuntime", "PriorityClass", "StorageClass"}
+    for overlay in OVERLAYS:
+        docs = [d for d in yaml.safe_load_all(built[overlay]) if d and d["kind"] not in cluster_wide]
+        stray = [f"{d['kind']}/{d['metadata']['name']}" for d in docs if d["metadata"].get("namespace") != "paperline"]
+        assert not stray, (overlay, stray)
 
 
 # the Kubernetes API calls the code makes -> (apiGroup, resource, verb)
