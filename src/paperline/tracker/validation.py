@@ -49,7 +49,7 @@ def tables_for(layout: str, seqs: list[Sequence]) -> dict[str, list[dict]]:
                           and b[0] + b[2] > 0 and b[1] + b[3] > 0)
             rows["boxes"].append({"file": f"{s.truth_file}:{i + 1}", "inside_or_out_of_view": inside or flagged})
         for i, m in enumerate(s.masks or []):
-            frame = _size(s.frames[i]) if i < len(s.frames) else (-1, -1)
+            frame = (w, h) if i == 0 and s.frames else _size(s.frames[i]) if i < len(s.frames) else (-1, -1)
             rows["masks"].append({"file": str(m), "size_matches": _size(m) == frame and frame != (0, 0)})
         for tag, values in s.tags.items():
             rows["tags"].append({"file": str(s.tag_files[tag]), "rows_match": len(values) == len(s.frames)})
