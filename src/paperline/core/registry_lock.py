@@ -55,6 +55,8 @@ def gate_lock(model_name: str, wait_s: float = 1800.0, stale_s: float = 1800.0) 
                                       description=f"held while a promotion gate of {model_name} decides")
             break
         except MlflowException as e:
+            if "DOES_NOT_EXIST" in str(e.error_code):
+                continue  # the server met the holder's lock, then found it released: try again at once
             if "ALREADY_EXISTS" not in str(e.error_code):
                 raise
         try:
