@@ -47,6 +47,15 @@ def test_training_run_ends_failed_on_any_error(home):
     assert experiments.client().get_run(run.id).info.status == "FAILED"
 
 
+def test_a_training_run_keeps_a_checkpoint_folder_only_when_asked(home):
+    with experiments.training_run("lapa", "k", {"data_md5": "b" * 32}, {"epochs": 2}) as run:
+        assert run.work_dir.is_dir() and run.work_dir.parent == home / "checkpoints" / "lapa"
+    assert not run.work_dir.exists()  # a finished step leaves nothing to resume
+    with experiments.training_run("swing", "k", {}, {}, checkpoints=False) as run:
+        assert run.work_dir is None
+    assert not (home / "checkpoints" / "swing").exists()
+
+
 def test_the_run_name_says_what_differs_from_the_defaults_and_the_data_rev():
     from paperline.core.papers import get_paper
 

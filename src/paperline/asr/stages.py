@@ -120,7 +120,8 @@ def train_main(root, corpus_dir, scored_dir, cfg: ASRConfig, finetuned, pretrain
                data_meta: dict, filter_info: dict, run_name: str = "") -> tuple[str, dict]:
     """The main system (every filter on, all weak hours): starts this pipeline run's MLflow run."""
     params = {**asdict(cfg), "variant": MAIN}
-    with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name, tags={"variant": MAIN}) as run:
+    with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name, tags={"variant": MAIN},
+                                  checkpoints=False) as run:  # each training keys its own (asr/train.py)
         run.log_metrics({k: float(v) for k, v in filter_info.items() if isinstance(v, (int, float))})
         info = pretrain_finetune(root, corpus_dir, scored_dir, cfg, "", finetuned, pretrained, on_epoch=run.on_epoch)
         run.log_metrics({k: float(v) for k, v in info.items() if isinstance(v, (int, float))})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass
+from functools import cached_property
 
 import numpy as np
 import torch
@@ -49,6 +50,14 @@ class Clips:
     @property
     def seconds(self) -> float:
         return sum(len(f) for f in self.feats) / 100.0
+
+    @cached_property
+    def digest(self) -> str:
+        """The clips' identity for a checkpoint key (ids, texts, features), hashed once: the same clips
+        train several times in one step (seed rounds, pre-training)."""
+        h = hashlib.md5("\n".join(f"{i}\t{t}" for i, t in zip(self.ids, self.texts)).encode())
+        h.update(data_digest(*[f.numpy() for f in self.feats]).encode())
+        return h.hexdigest()
 
 
 def load_clips(utts: list[Utterance]) -> Clips:
@@ -135,7 +144,7 @@ def train(clips: Clips, vocab: Vocab, cfg: ASRConfig, epochs: int, lr: float, in
     run_cfg = Run(epochs, lr, cfg.batch_size, cfg.weight_decay, cfg.seed, cfg.device, cfg.threads, cfg.spec_augment,
                   cfg.d_model, cfg.blocks, cfg.heads, cfg.kernel, cfg.dropout)
     trainer = CTCTrainer(clips, vocab, run_cfg, init)
-    key = {"cfg": asdict(cfg), "epochs": epochs, "lr": lr, "vocab": vocab.tokens, "data": clips_digest(clips),
+    key = {"cfg": asdict(cfg), "epochs": epochs, "lr": lr, "vocab": vocab.tokens, "data": clips.digest,
            "init": data_digest(*[p.detach().cpu().numpy() for p in init.state_dict().values()]) if init else ""}
     with resumable_dir("weak-asr", key) as work:
         history = run_epochs(trainer, epochs, {"epochs": epochs, "lr": lr, "clips": len(clips.ids),
@@ -145,13 +154,6 @@ def train(clips: Clips, vocab: Vocab, cfg: ASRConfig, epochs: int, lr: float, in
                              if r["epoch"] == epochs or r["epoch"] % max(1, epochs // 4) == 0 else None)
     trainer.model.eval()
     return trainer.model, history
-
-
-def clips_digest(clips: Clips) -> str:
-    """The clips' identity for a checkpoint key: their ids, texts and features."""
-    h = hashlib.md5("\n".join(f"{i}\t{t}" for i, t in zip(clips.ids, clips.texts)).encode())
-    h.update(data_digest(*[f.numpy() for f in clips.feats]).encode())
-    return h.hexdigest()
 
 
 @torch.no_grad()

@@ -182,9 +182,10 @@ class Run:
 
 @contextmanager
 def training_run(paper: str, kfp_run_id: str, data_meta: dict, params: dict, name: str = "",
-                 tags: dict | None = None) -> Iterator[Run]:
+                 tags: dict | None = None, checkpoints: bool = True) -> Iterator[Run]:
     """Starts the pipeline run's MLflow run (tags, params, dataset) and yields it; any error inside
-    ends it FAILED and propagates."""
+    ends it FAILED and propagates. With `checkpoints` the run gets a resumable folder (`work_dir`) keyed
+    by its params and data; a step whose trainings key their own folders (weak-asr) passes False."""
     check_reachable()
     m = mlflow()
     all_tags = {"paper": paper, **run_tags(kfp_run_id, data_meta), **(tags or {})}
@@ -200,6 +201,9 @@ def training_run(paper: str, kfp_run_id: str, data_meta: dict, params: dict, nam
         for k, v in params.items():
             c.log_param(handle.id, k, redact(v)[:6000])
         log_dataset(handle.id, data_meta)
+        if not checkpoints:
+            yield handle
+            return
         from paperline.core.workdirs import resumable_dir
 
         with resumable_dir(paper, {"params": params, "data_md5": data_meta.get("data_md5", "")}) as work:

@@ -106,7 +106,8 @@ def train_distributed(dataset: str, model_path: str, cfg: FaceTrainConfig, paper
     params = {**asdict(cfg), "image_size": image_size, "nodes": launch.nodes if cluster else 1,
               "procs_per_node": "auto" if cluster else launch.local_procs}
     with experiments.training_run(paper, kfp_run_id, data_meta, params, run_name,
-                                  tags={"launcher": "trainjob" if cluster else "torchrun"}) as run:
+                                  tags={"launcher": "trainjob" if cluster else "torchrun"},
+                                  checkpoints=False) as run:  # torchrun's workers write their own output
         print(f"training {paper} through {how}", flush=True)
         with tempfile.TemporaryDirectory(prefix="paperline-launch-") as tmp:
             out = Path(tmp) / "out"

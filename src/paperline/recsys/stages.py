@@ -72,7 +72,7 @@ def build_index(split_dir: str, cfg: ProductGraphConfig, out_dir: str, paper: st
                 data_meta: dict, run_name: str = "") -> tuple[str, dict]:
     """Both indexes (Parquet) into `out_dir`, inside this run's MLflow run; returns its id."""
     train = pd.read_parquet(Path(split_dir) / "train.parquet")
-    with experiments.training_run(paper, kfp_run_id, data_meta, asdict(cfg), run_name) as run:
+    with experiments.training_run(paper, kfp_run_id, data_meta, asdict(cfg), run_name, checkpoints=False) as run:
         sub, comp, stats = build(train, cfg, str(Path(split_dir) / "train.parquet"))
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
