@@ -1,5 +1,7 @@
 """MLflow runs: homes, reachability, and the training-run context (tags, name, dataset, FAILED on error)."""
 
+import os
+
 import pytest
 
 from paperline.core import experiments
@@ -54,6 +56,14 @@ def test_a_training_run_keeps_a_checkpoint_folder_only_when_asked(home):
     with experiments.training_run("swing", "k", {}, {}, checkpoints=False) as run:
         assert run.work_dir is None
     assert not (home / "checkpoints" / "swing").exists()
+
+
+def test_the_store_follows_the_home_set_now(home, tmp_path, monkeypatch):
+    experiments.client()
+    assert "MLFLOW_TRACKING_URI" not in os.environ  # nothing written for later code to inherit by mistake
+    monkeypatch.setenv("PAPERLINE_HOME", str(tmp_path / "other"))
+    assert experiments.client().tracking_uri == f"sqlite:///{tmp_path / 'other' / 'mlflow.db'}"
+    assert (tmp_path / "other" / "mlflow.db").is_file()
 
 
 def test_the_run_name_says_what_differs_from_the_defaults_and_the_data_rev():

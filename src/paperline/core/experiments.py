@@ -21,12 +21,16 @@ _READY: set[str] = set()
 
 
 def mlflow():
-    os.environ.setdefault("MLFLOW_TRACKING_URI", settings.tracking_uri())
+    """mlflow, pointed at the tracking URI the settings give now (read on every call and not written
+    into the environment, so a later PAPERLINE_HOME or MLFLOW_TRACKING_URI in the same process wins)."""
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # quiet: a download is not long work
     import mlflow as _mlflow
 
-    _ensure_sqlite_store(os.environ["MLFLOW_TRACKING_URI"])
-    _mlflow.set_tracking_uri(os.environ["MLFLOW_TRACKING_URI"])
+    uri, given = settings.tracking_uri(), os.environ.get("MLFLOW_TRACKING_URI")
+    _ensure_sqlite_store(uri)
+    _mlflow.set_tracking_uri(uri)
+    if given is None:  # set_tracking_uri also exports it; a process's task children get it from the runner
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
     return _mlflow
 
 
