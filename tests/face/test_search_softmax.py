@@ -135,3 +135,47 @@ def test_candidates_are_scored_on_the_validation_split_never_on_the_reported_pai
     shutil.rmtree(dataset_copy / "val")  # a set without val/ is refused before any candidate trains
     with pytest.raises(DataError, match=r"val/pairs\.txt: missing"):
         search.initial(str(dataset_copy), str(tmp_path / "start2.pt"), cfg)
+
+
+_CANDIDATE = """
+import sys
+from paperline.core.papers import get_paper
+from paperline.face import search_stages as search
+data, start, out = sys.argv[1:4]
+cfg = get_paper("search-softmax").train_config({"candidates": 2, "width": 0.25, "input_size": 32, "round_epochs": 2,
+                                                 "embedding_size": 16, "batch_size": 8, "threads": 1})
+search.candidate(data, start, out, cfg, search.sample(search.initial(data, start, cfg), cfg, 0)[0], 0, 1)
+"""
+
+
+def test_a_killed_candidate_resumes_from_its_checkpoint(tiny_dataset, tmp_path):
+    """kfp gives a retried candidate step a new output folder; its checkpoints live in the home's
+    keyed folder instead, so the rerun resumes after the epoch the killed one finished."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    import torch
+
+    from paperline.core.checkpoint import load_file
+
+    def candidate(out, home, kill=None):
+        env = {**os.environ, "PAPERLINE_HOME": str(home), "PAPERLINE_CHECKPOINT_SECONDS": "0"}
+        env.pop("PAPERLINE_KILL_AT", None)
+        if kill:
+            env["PAPERLINE_KILL_AT"] = kill
+        return subprocess.run([sys.executable, "-c", _CANDIDATE, str(tiny_dataset), str(tmp_path / "start.pt"),
+                               str(out)], env=env, capture_output=True, text=True, timeout=300)
+
+    killed = candidate(tmp_path / "a" / "model.pt", tmp_path / "home", kill="train:checkpointed")
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert len(list((tmp_path / "home" / "checkpoints" / "search-softmax").rglob("checkpoint.pt"))) == 1
+    again = candidate(tmp_path / "b" / "model.pt", tmp_path / "home")
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "after epoch 1" in again.stdout + again.stderr
+    assert not list((tmp_path / "home" / "checkpoints").rglob("checkpoint.pt"))  # done: nothing left to resume
+    whole = candidate(tmp_path / "c" / "model.pt", tmp_path / "fresh-home")
+    assert whole.returncode == 0, whole.stderr[-2000:]
+    resumed, straight = load_file(tmp_path / "b" / "model.pt"), load_file(tmp_path / "c" / "model.pt")
+    assert all(torch.equal(resumed["backbone"][k], straight["backbone"][k]) for k in straight["backbone"])

@@ -9,6 +9,7 @@ says whether the search found something at least as good as a fixed margin.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 from pathlib import Path
@@ -21,6 +22,7 @@ from paperline.core.errors import ConfigError
 from paperline.core.figures import figure, save_png
 from paperline.core.loop import checkpoint_path
 from paperline.core.reports import report_html
+from paperline.core.workdirs import data_digest, resumable_dir
 from paperline.face.backbones import get_backbone
 from paperline.face.formats import load_train_set
 from paperline.face.heads import alpha_of, get_head
@@ -61,14 +63,16 @@ def candidate(dataset: str, start_path: str, out_path: str, cfg, cand: dict, rou
               image_size: int = 112) -> dict:
     """Trains one candidate from the round's start weights; returns it with its accuracy on the
     validation split (val/: identities disjoint from training and from the reported verify/ pairs)."""
-    from dataclasses import replace
+    from dataclasses import asdict, replace
 
     images, labels = load_train_set(Path(dataset) / "train", image_size)
     run_cfg = replace(cfg, alpha=float(cand["alpha"]), epochs=cfg.round_epochs, schedule="step", milestones=[],
                       warmup_epochs=0.0, lr=round_lr(cfg, round_, rounds), seed=cfg.seed + 1000 * round_)
-    work = Path(out_path).parent / f"work-{int(cand['index'])}"
-    model, history = train_face(images, labels, run_cfg, work, resume=False, init=load_file(start_path))
-    trained = load_file(checkpoint_path(work))["trainer"]
+    key = {"cfg": asdict(run_cfg), "candidate": cand, "start": hashlib.md5(Path(start_path).read_bytes()).hexdigest(),
+           "data": data_digest(images, labels)}
+    with resumable_dir("search-softmax", key) as work:  # a killed candidate step resumes its epochs
+        model, history = train_face(images, labels, run_cfg, work, init=load_file(start_path))
+        trained = load_file(checkpoint_path(work))["trainer"]
     save_atomic({"backbone": trained["backbone"], "head": trained["head"]}, out_path)
     metrics = model_metrics(model, dataset, image_size, split="val")
     acc = metrics["verification_accuracy"]
