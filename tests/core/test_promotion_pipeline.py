@@ -1,15 +1,18 @@
-"""The shared register-model and promote-model components in a kfp.local pipeline, for every family at
-once (a ParallelFor over them): version 1 becomes champion, version 2 beats it, version 3 does not."""
+"""The shared register-model and promote-model components in a kfp.local pipeline, a ParallelFor over a
+model file (mv-softmax) and an index folder (swing): version 1 becomes champion, version 2 beats it,
+version 3 does not. Every family's gate and hook are tested in process (test_promotion.py); each
+pipeline task costs seconds of imports, so two kinds of artifact stand for all five families here."""
 
 import pytest
 from kfp import dsl, local
-from support.artifacts import FAMILY_PAPERS, candidate_run, model_artifact
+from support.artifacts import candidate_run, model_artifact
 
 from paperline.components.platform import promote_model, register_model
 from paperline.core import experiments, promotion
 
 pytestmark = pytest.mark.e2e
 METRICS = (0.50, 0.70, 0.60)
+PAPERS = ["mv-softmax", "swing"]  # a model file, an index folder
 
 
 @dsl.pipeline(name="gate-per-family")
@@ -31,7 +34,7 @@ def gate_pipeline(families: list):
 def test_second_version_beats_the_champion_third_does_not(home, tmp_path):
     families = []
     (tmp_path / "data").mkdir()
-    for paper in FAMILY_PAPERS:
+    for paper in PAPERS:
         art = model_artifact(paper, tmp_path / paper / ("index" if paper == "swing" else "model.pt"))
         runs = [candidate_run(paper) for _ in METRICS]
         families.append({"model_uri": str(art), "data_uri": str(tmp_path / "data"), "model_name": f"pipe-{paper}",
@@ -41,7 +44,7 @@ def test_second_version_beats_the_champion_third_does_not(home, tmp_path):
     gate_pipeline(families=families)
 
     c = experiments.client()
-    for fam, paper in zip(families, FAMILY_PAPERS):
+    for fam, paper in zip(families, PAPERS):
         name = fam["model_name"]
         versions = sorted(c.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
         assert [str(v.version) for v in versions] == ["1", "2", "3"], paper
