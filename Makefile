@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed-$(shell md5sum pyproject.toml | cut -c1-8)
 
-.PHONY: install system data demo test test-fast fuzz reliability reliability-doc compile bench bench-swing lint images clean
+.PHONY: install system data demo test test-fast test-long fuzz reliability reliability-doc compile bench bench-swing lint images clean
 
 IMAGE      ?= $(or $(PAPERLINE_IMAGE),paperline/paperline-cpu:0.1.0)
 CUDA_IMAGE ?= $(or $(PAPERLINE_CUDA_IMAGE),paperline/paperline-cuda:0.1.0)
@@ -48,6 +48,11 @@ demo: install
 ## the whole suite (unit, component, kfp.local end-to-end, bad input)
 test: install system
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q
+
+## the whole suite with the long runs: pipeline variants (torchrun launcher, a Search-Softmax round, Swing on
+## Spark) and the reliability runs
+test-long: install system
+	PAPERLINE_LONG_RELIABILITY=1 PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q
 
 test-fast: install system
 	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -m "not e2e"

@@ -1,5 +1,5 @@
 """The face pipelines end to end: `paperline run mv-softmax` through kfp.local on a tiny dataset, then
-bad input, the distributed launcher and a Search-Softmax round.
+bad input; the distributed launcher and a Search-Softmax round (`make test-long`).
 
 Each bad input must give a clear error naming the file or parameter, a non-zero exit, no new model
 version and an unchanged `champion`.
@@ -7,6 +7,7 @@ version and an unchanged `champion`.
 
 import pytest
 from support.cli import full_log, registry, run_cli, task_artifact_metadata, task_artifact_path
+from support.marks import long_run
 
 pytestmark = pytest.mark.e2e
 
@@ -110,6 +111,7 @@ def test_bad_parameters_fail_before_any_task(first_run, override, message):
     assert _registry(home) == before
 
 
+@long_run  # torchrun itself: tests/face/test_distributed.py; the launcher's TrainJob path: test_launcher.py
 def test_distributed_launcher_trains_under_torchrun_in_kfp_local(first_run, tiny_dataset):
     """kfp.local hands the launcher an empty TaskConfig, so it trains under local torchrun (2 processes)
     and the rest of the pipeline registers the model as usual."""
@@ -129,6 +131,7 @@ def test_distributed_launcher_trains_under_torchrun_in_kfp_local(first_run, tiny
     assert "verification_accuracy" in run.data.metrics
 
 
+@long_run  # the search's stages in process: tests/face/test_search_softmax.py
 def test_search_softmax_round_then_full_training(tiny_dataset, tmp_path):
     """One search round (2 sampled candidates + the baseline in a ParallelFor, Collected into the
     update), the report, then the full training, evaluation and registration."""

@@ -1,26 +1,29 @@
-"""The swing pipeline end to end through kfp.local: the Spark engine, the published index, the
-registry; then bad logs that publish nothing."""
+"""The swing pipeline end to end through kfp.local: the numba engine (and Spark in `make test-long`;
+tests/recsys/test_swing.py checks in process that Spark builds the same index), the published index,
+the registry; then bad logs that publish nothing."""
 
 from pathlib import Path
 
 import pytest
 from support.cli import full_log, open_home, run_cli
+from support.marks import long_run
 
 pytestmark = pytest.mark.e2e
 
-def test_swing_pipeline_on_spark(tmp_path):
-    """The Spark engine inside the pipeline; the index is published, answers `paperline index query`
-    and loads from the registry as a python-function model."""
+@pytest.mark.parametrize("engine", ["numba", pytest.param("spark", marks=long_run)])
+def test_swing_pipeline(engine, tmp_path):
+    """The engine inside the pipeline; the index is published, answers `paperline index query` and
+    loads from the registry as a python-function model."""
     from paperline.recsys.build import InteractionsDataConfig, build_interactions_dataset
 
     data = tmp_path / "log"
     build_interactions_dataset(data, InteractionsDataConfig(rows=20_000, seed=2))
     home = tmp_path / "home"
-    res = run_cli(["run", "swing", "--set", f"data_path={data}", "--set", "engine=spark", "--set",
+    res = run_cli(["run", "swing", "--set", f"data_path={data}", "--set", f"engine={engine}", "--set",
                 "model_name=swing-e2e", "--set", "top_k=30"], home)
     out = full_log(res)
     assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
-    assert "swing (spark):" in out and "time split at 1512230400" in out and "swing-e2e version 1" in res.stdout
+    assert f"swing ({engine}):" in out and "time split at 1512230400" in out and "swing-e2e version 1" in res.stdout
     uri = next(line.split()[2] for line in res.stdout.splitlines() if line.startswith("published index:"))
     assert (home / "indexes" / "swing").is_dir() and uri.startswith(str(home / "indexes" / "swing"))
     anchor = (Path(uri) / "substitute.txt").read_text().split("\t", 1)[0]
@@ -35,7 +38,7 @@ def test_swing_pipeline_on_spark(tmp_path):
     c = experiments.client()
     version = c.get_model_version("swing-e2e", "1")
     run = c.get_run(version.tags["run_id"])
-    assert run.data.params["engine"] == "spark" and run.data.tags["index_uri"] == uri
+    assert run.data.params["engine"] == engine and run.data.tags["index_uri"] == uri
     assert {"hitrate_at_20", "recall_at_50", "complement_hitrate_at_20", "coverage", "build_s",
             "planted_substitute_hitrate_at_20", "planted_complement_direction"} <= set(run.data.metrics)
     # the generator's planted substitutes are what Swing finds first

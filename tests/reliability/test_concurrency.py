@@ -7,8 +7,9 @@ import sys
 
 import pytest
 from support.artifacts import candidate_run, model_artifact
+from support.marks import long_run
 
-from tests.reliability.tiny_runs import build_log, build_ucr, long_run, tiny_args
+from tests.reliability.tiny_runs import build_log, build_ucr, tiny_args
 
 pytestmark = pytest.mark.e2e
 

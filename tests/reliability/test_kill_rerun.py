@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from support.browser import check_report, report_of
 from support.cli import full_log
+from support.marks import long_run
 
 from tests.reliability.tiny_runs import (
     build_fashion,
@@ -19,7 +20,6 @@ from tests.reliability.tiny_runs import (
     build_sequences,
     build_ucr,
     build_videos,
-    long_run,
     tiny_args,
 )
 

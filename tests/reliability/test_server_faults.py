@@ -12,9 +12,10 @@ from urllib.parse import urlparse
 import pytest
 from conftest import _free_port, start_mlflow_server, stop_server
 from support.cli import full_log
+from support.marks import long_run
 from support.proxy import TcpProxy
 
-from tests.reliability.tiny_runs import build_log, long_run, tiny_args
+from tests.reliability.tiny_runs import build_log, tiny_args
 
 pytestmark = pytest.mark.e2e
 

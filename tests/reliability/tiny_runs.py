@@ -1,14 +1,6 @@
 """Tiny `paperline run` arguments for the papers the reliability tests drive end to end."""
 
-import os
 from pathlib import Path
-
-import pytest
-
-# The long runs (minutes each on 2 cores) sit behind `make reliability`, so that `make test` stays
-# within its time; each of them was run for docs/reliability.md.
-long_run = pytest.mark.skipif(not os.environ.get("PAPERLINE_LONG_RELIABILITY"),
-                              reason="a long reliability run: make reliability (PAPERLINE_LONG_RELIABILITY=1)")
 
 
 def tiny_args(paper: str, data: Path, **extra) -> list[str]:
