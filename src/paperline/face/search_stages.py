@@ -18,6 +18,7 @@ import numpy as np
 
 from paperline.core.checkpoint import load_file, save_atomic
 from paperline.core.device import seed_everything
+from paperline.core.digest import read_file
 from paperline.core.errors import ConfigError
 from paperline.core.figures import figure, save_png
 from paperline.core.loop import checkpoint_path
@@ -68,7 +69,7 @@ def candidate(dataset: str, start_path: str, out_path: str, cfg, cand: dict, rou
     images, labels = load_train_set(Path(dataset) / "train", image_size)
     run_cfg = replace(cfg, alpha=float(cand["alpha"]), epochs=cfg.round_epochs, schedule="step", milestones=[],
                       warmup_epochs=0.0, lr=round_lr(cfg, round_, rounds), seed=cfg.seed + 1000 * round_)
-    key = {"cfg": asdict(run_cfg), "candidate": cand, "start": hashlib.md5(Path(start_path).read_bytes()).hexdigest(),
+    key = {"cfg": asdict(run_cfg), "candidate": cand, "start": hashlib.md5(read_file(start_path)).hexdigest(),
            "data": data_digest(images, labels)}
     with resumable_dir("search-softmax", key) as work:  # a killed candidate step resumes its epochs
         model, history = train_face(images, labels, run_cfg, work, init=load_file(start_path))
