@@ -45,9 +45,11 @@ demo: install
 	$(MAKE) --no-print-directory data STAGES="$(DEMO_STAGES)"
 	PATH=$(BIN):$$PATH $(BIN)/paperline run mv-softmax
 
-## the whole suite (unit, component, kfp.local end-to-end, bad input)
+## the whole suite (unit, component, kfp.local end-to-end, bad input), on two workers; a file's tests stay on
+## one worker, so its module fixtures (servers, generated datasets) are built once
+PYTEST_WORKERS ?= 2
 test: install system
-	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q
+	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 ## the whole suite with the long runs: pipeline variants (torchrun launcher, a Search-Softmax round, Swing on
 ## Spark) and the reliability runs
