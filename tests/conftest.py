@@ -253,3 +253,17 @@ def browser():
         b = launch(p)
         yield b
         b.close()
+
+
+def _runs(item) -> bool:
+    return not any(m.args and m.args[0] for m in item.iter_markers("skipif"))
+
+
+def pytest_collection_modifyitems(items):
+    """The files with the most end-to-end runs go first. Under `make test`'s two workers (--dist
+    loadfile, a file at a time) the long files then start at once and the short ones fill the gaps at
+    the end, instead of one worker running the last pipeline file while the other waits."""
+    weight: dict = {}
+    for i in items:
+        weight[i.path] = weight.get(i.path, 0) + (i.get_closest_marker("e2e") is not None and _runs(i))
+    items.sort(key=lambda i: -weight[i.path])  # stable: each file's tests keep their order

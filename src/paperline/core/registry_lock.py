@@ -4,7 +4,9 @@ MLflow has no compare-and-set on aliases: two gates that read the same champion 
 move it, and the last writer wins even when it is the worse version. Promotion pods share only the
 tracking server, so the lock lives there: creating a registered model is atomic (a unique name in
 the server's database), whoever creates `<model>.gate-lock` holds the lock, and deleting it releases
-it. A lock whose holder died (a dead pid on this host, or older than `stale_s`) is broken.
+it. A lock whose holder died (a dead pid on this host, or older than `stale_s`) is broken. Breaking
+one is a read, then a delete: two gates that break the same dead holder's lock while a third takes
+it can still overlap, so a broken lock is recorded on the decision.
 """
 
 from __future__ import annotations
@@ -26,14 +28,15 @@ def lock_name(model_name: str) -> str:
     return model_name + SUFFIX
 
 
-def _stale(tags: dict, stale_s: float) -> bool:
-    host, _, pid = tags.get("holder", "").rpartition(":")
+def _stale(lock, stale_s: float) -> bool:
+    """Its holder's pid is dead on this host, or the lock is older than `stale_s` by the registry's own
+    clock. Not by a tag: the server reads a model's row and its tags in two statements, so a lock
+    released and taken again in between reads with no tags (or the next holder's), which must not
+    pass for an old lock."""
+    host, _, pid = lock.tags.get("holder", "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit() and not experiments.process_alive(int(pid)):
         return True
-    try:
-        return time.time() - float(tags.get("since", "0")) > stale_s
-    except ValueError:
-        return True
+    return time.time() - lock.creation_timestamp / 1000 > stale_s
 
 
 @contextmanager
@@ -60,15 +63,17 @@ def gate_lock(model_name: str, wait_s: float = 1800.0, stale_s: float = 1800.0) 
             if "ALREADY_EXISTS" not in str(e.error_code):
                 raise
         try:
-            held = c.get_registered_model(name).tags
+            lock = c.get_registered_model(name)
         except MlflowException:
             continue  # released between our create and our read: try again at once
-        if _stale(held, stale_s):
-            print(f"breaking the stale promotion lock of {model_name} (held by {held.get('holder', '?')})",
-                  flush=True)
-            try:
-                c.delete_registered_model(name)
-                broken.append(f"{held.get('holder', '?')} since {held.get('since', '?')}")
+        held = lock.tags
+        if _stale(lock, stale_s):
+            try:  # the same lock still (not one taken since by a live gate): break it
+                if c.get_registered_model(name).creation_timestamp == lock.creation_timestamp:
+                    print(f"breaking the stale promotion lock of {model_name} (held by {held.get('holder', '?')})",
+                          flush=True)
+                    c.delete_registered_model(name)
+                    broken.append(f"{held.get('holder', '?')} since {held.get('since', '?')}")
             except MlflowException:
                 pass
             continue
