@@ -49,7 +49,7 @@ demo: install
 ## one worker, so its module fixtures (servers, generated datasets) are built once
 PYTEST_WORKERS ?= 2
 test: install system
-	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --durations=15
+	PATH=$(BIN):$$PATH $(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 ## the whole suite with the long runs: pipeline variants (torchrun launcher, a Search-Softmax round, Swing on
 ## Spark) and the reliability runs

@@ -261,8 +261,10 @@ def _runs(item) -> bool:
 
 def pytest_collection_modifyitems(items):
     """The files with the most end-to-end runs go first. Under `make test`'s two workers (--dist
-    loadfile, a file at a time) the long files then start at once and the short ones fill the gaps at
-    the end, instead of one worker running the last pipeline file while the other waits."""
+    loadfile --no-loadscope-reorder: a file at a time, in this order) the long files then start at once
+    and the short ones fill the gaps at the end. xdist's own order, files with the most tests first,
+    left the pipeline files (one or two tests each) to the end, one worker running them while the
+    other waited."""
     weight: dict = {}
     for i in items:
         weight[i.path] = weight.get(i.path, 0) + (i.get_closest_marker("e2e") is not None and _runs(i))
