@@ -29,10 +29,10 @@ def lock_name(model_name: str) -> str:
 
 
 def _stale(lock, stale_s: float) -> bool:
-    """Its holder's pid is dead on this host, or the lock is older than `stale_s` by the registry's own
-    clock. Not by a tag: the server reads a model's row and its tags in two statements, so a lock
-    released and taken again in between reads with no tags (or the next holder's), which must not
-    pass for an old lock."""
+    """Its holder's pid is dead on this host, or the lock was created (the registry's timestamp, set by
+    the server) more than `stale_s` ago. Not from a tag: the server reads a model's row and its tags
+    in two statements, so a lock released and taken again in between reads with no tags (or the next
+    holder's), which must not pass for an old lock. Clock skew between hosts counts against `stale_s`."""
     host, _, pid = lock.tags.get("holder", "").rpartition(":")
     if host == socket.gethostname() and pid.isdigit() and not experiments.process_alive(int(pid)):
         return True
